@@ -1,0 +1,199 @@
+// Package etcdsrc is where keys and values come from: the Source interface
+// the TUI and the CLI read through, its live etcd implementation (clientv3)
+// and, in sub-packages, an offline snapshot implementation and the embedded
+// etcd used by the demo and by tests.
+//
+// Every Source is read-only: no method writes to etcd.
+package etcdsrc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Source is what the explorer reads keys and values through.
+type Source interface {
+	// Children lists the immediate children of a directory prefix (which
+	// ends in "/", or is "" for the whole keyspace) in key order, one page
+	// at a time. Counts are not filled in (Count is -1 for directories);
+	// ask Count for them, so a level shows before it is counted.
+	Children(ctx context.Context, prefix string, opts ChildrenOptions) (ChildPage, error)
+	// Count returns how many keys lie under prefix at revision rev (0: the
+	// current one).
+	Count(ctx context.Context, prefix string, rev int64) (int64, error)
+	// Get returns one key at revision rev (0: the current one). A missing
+	// key is an error wrapping ErrNotFound; a compacted revision one
+	// wrapping ErrCompacted.
+	Get(ctx context.Context, key string, rev int64) (KeyValue, error)
+	// Range calls fn for every key under prefix, in key order, at one
+	// pinned revision, reading in pages so memory stays flat. It returns
+	// the revision it read at. fn returning an error stops the scan.
+	Range(ctx context.Context, prefix string, rev int64, fn func(KeyValue) error) (int64, error)
+	// History returns every revision of key still held, newest first,
+	// deletions included.
+	History(ctx context.Context, key string) ([]Revision, error)
+	// Watch streams the changes under prefix from revision rev (0: from
+	// now) until ctx ends; the channel is closed then.
+	Watch(ctx context.Context, prefix string, rev int64) (<-chan Event, error)
+	// Status describes the source: endpoints or file, revision, members.
+	Status(ctx context.Context) (Status, error)
+	// Close releases the connection or file.
+	Close() error
+}
+
+// ChildrenOptions select one page of a level.
+type ChildrenOptions struct {
+	// After continues a level after the child with this full key (a
+	// leaf's key or a directory's key ending in "/"); "" starts at the top.
+	After string
+	// Limit is the most children one page returns; 0 means all.
+	Limit int
+	// Rev pins the listing to a revision; 0 means the current one.
+	Rev int64
+}
+
+// Child is one entry of a level.
+type Child struct {
+	// Name is the path segment, with no "/" (raw bytes; may be invalid UTF-8).
+	Name string
+	// Key is the full key of a leaf, or the child prefix ending in "/".
+	Key string
+	// Leaf is true for a key, false for a directory. A name that is both a
+	// key and a directory appears twice, the leaf first.
+	Leaf bool
+	// Count is the number of keys under a directory (1 for a leaf); -1
+	// while not counted.
+	Count int64
+}
+
+// ChildPage is one page of a level.
+type ChildPage struct {
+	Children []Child
+	// More is true when the level goes on after the last child.
+	More bool
+	// Rev is the revision the page was read at; pass it back to read the
+	// next page at the same revision.
+	Rev int64
+}
+
+// KeyValue is a key, its value and what etcd keeps about it.
+type KeyValue struct {
+	Key            string
+	Value          []byte
+	CreateRevision int64
+	ModRevision    int64
+	Version        int64
+	Lease          int64
+	// LeaseTTL is the lease's remaining time to live in seconds, when Get
+	// could ask for it (0 otherwise, -1 when the lease has expired).
+	LeaseTTL int64
+}
+
+// Revision is one entry of a key's history.
+type Revision struct {
+	KeyValue
+	// Deleted marks a deletion at ModRevision; Value is then empty.
+	Deleted bool
+}
+
+// EventType says what a watch event reports.
+type EventType int
+
+// The kinds of watch event.
+const (
+	EventPut EventType = iota
+	EventDelete
+	// EventCompacted: the watch fell behind compaction; the consumer should
+	// re-list. Event.Revision holds the compaction revision.
+	EventCompacted
+	// EventError: the watch failed; Event.Err says why. The channel closes after it.
+	EventError
+)
+
+// String returns the event type as machine output spells it.
+func (t EventType) String() string {
+	switch t {
+	case EventPut:
+		return "PUT"
+	case EventDelete:
+		return "DELETE"
+	case EventCompacted:
+		return "COMPACTED"
+	case EventError:
+		return "ERROR"
+	}
+	return fmt.Sprintf("EventType(%d)", int(t))
+}
+
+// Event is one change seen by Watch.
+type Event struct {
+	Type     EventType
+	Revision int64
+	// KV is the key after a put; for a delete, the key with the deletion's
+	// revision and no value.
+	KV KeyValue
+	// PrevKV is the key before the change, when etcd still had it.
+	PrevKV *KeyValue
+	Err    error
+}
+
+// Member is one etcd cluster member.
+type Member struct {
+	ID         uint64
+	Name       string
+	ClientURLs []string
+	Leader     bool
+	Learner    bool
+	// Err is set when the member did not answer a status request.
+	Err error
+}
+
+// Status describes a source.
+type Status struct {
+	// Endpoints are the client endpoints (live source).
+	Endpoints []string
+	// Snapshot is the file path for an offline snapshot source.
+	Snapshot string
+	// Revision is the current revision (the snapshot's last one).
+	Revision int64
+	// CompactRevision is the oldest revision still readable, when known.
+	CompactRevision int64
+	Members         []Member
+	// DBSize and DBSizeInUse are the backend sizes in bytes.
+	DBSize      int64
+	DBSizeInUse int64
+	Alarms      []string
+	Version     string
+	// Notes carry what a person should know about the source (a snapshot
+	// checksum result, a db that may lag its WAL).
+	Notes []string
+}
+
+// ErrNotFound is wrapped by errors for keys that do not exist.
+var ErrNotFound = errors.New("key not found")
+
+// ErrNoWatch is returned by Watch on sources that cannot watch (snapshots).
+var ErrNoWatch = errors.New("watch is not possible on this source")
+
+// CompactedError reports a read below the compaction revision.
+type CompactedError struct {
+	// Requested is the revision asked for.
+	Requested int64
+	// Compacted is the compaction revision: the oldest still readable.
+	Compacted int64
+}
+
+// Error says which revision was asked for and which is the oldest left.
+func (e *CompactedError) Error() string {
+	if e.Compacted > 0 {
+		return fmt.Sprintf("revision %d has been compacted; the oldest revision still held is %d", e.Requested, e.Compacted)
+	}
+	return fmt.Sprintf("revision %d has been compacted", e.Requested)
+}
+
+// ErrCompacted is matched by errors.Is for every *CompactedError.
+var ErrCompacted = errors.New("revision compacted")
+
+// Is makes errors.Is(err, ErrCompacted) true.
+func (e *CompactedError) Is(target error) bool { return target == ErrCompacted }
