@@ -1,0 +1,358 @@
+package decode
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer/cbor"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+	apiregistrationv1beta1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1beta1"
+)
+
+// The first bytes that name a stored value's encoding.
+var (
+	protobufPrefix  = []byte("k8s\x00")
+	cborPrefix      = []byte{0xd9, 0xd9, 0xf7} // self-described CBOR, RFC 8949 3.4.6
+	encryptedPrefix = []byte("k8s:enc:")
+)
+
+// Decrypter decrypts values encrypted at rest (implemented in decode/encryption).
+type Decrypter interface {
+	// Decrypt is called only for values that start with "k8s:enc:". It
+	// returns the plaintext and enc describing provider/key. When it has no
+	// key for the value it returns enc.Decrypted=false with enc.Reason and
+	// a nil error. A non-nil error means decryption with a key it holds
+	// failed.
+	Decrypt(key string, value []byte) (plaintext []byte, enc Encryption, err error)
+}
+
+// Option configures a Decoder.
+type Option func(*Decoder)
+
+// WithDecrypter makes the Decoder decrypt values encrypted at rest with d.
+func WithDecrypter(d Decrypter) Option {
+	return func(dec *Decoder) { dec.decrypter = d }
+}
+
+// Decoder turns stored etcd values into decoded Values. It is immutable
+// after NewDecoder and safe for concurrent use.
+type Decoder struct {
+	decrypter Decrypter
+	scheme    *runtime.Scheme
+	schemeErr error
+	proto     *protobuf.Serializer
+	cbor      runtime.Serializer
+}
+
+// storageScheme knows every built-in group-version of k8s.io/api plus the
+// API server's own CRD and APIService types. It is built once, never
+// changed afterwards, and is ours rather than client-go's global scheme so
+// no other package can alter what we decode.
+var storageScheme = sync.OnceValues(func() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		clientgoscheme.AddToScheme,
+		apiextensionsv1.AddToScheme,
+		apiextensionsv1beta1.AddToScheme,
+		apiregistrationv1.AddToScheme,
+		apiregistrationv1beta1.AddToScheme,
+	} {
+		if err := add(s); err != nil {
+			return nil, fmt.Errorf("build type scheme: %w", err)
+		}
+	}
+	return s, nil
+})
+
+// NewDecoder returns a Decoder configured by opts.
+func NewDecoder(opts ...Option) *Decoder {
+	d := &Decoder{}
+	d.scheme, d.schemeErr = storageScheme()
+	if d.schemeErr == nil {
+		d.proto = protobuf.NewSerializer(d.scheme, d.scheme)
+		d.cbor = cbor.NewSerializer(d.scheme, d.scheme)
+	}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
+}
+
+// Decode decodes value, stored under key. meta, when known, fills the
+// object's metadata.resourceVersion from the mod revision as the API
+// server does on read. Decode never fails as a whole: a value that claims
+// a Kubernetes encoding and cannot be decoded comes back with Err set.
+func (d *Decoder) Decode(key string, value []byte, meta *KeyMeta) Value {
+	v := Value{Key: key, Meta: meta, Raw: value}
+	var rev int64
+	if meta != nil {
+		rev = meta.ModRevision
+	}
+	if bytes.HasPrefix(value, encryptedPrefix) {
+		d.decodeEncrypted(&v, key, value, rev)
+		return v
+	}
+	d.decodePlain(&v, value, rev)
+	return v
+}
+
+// IsObject reports whether the value decoded to a Kubernetes object.
+func (v Value) IsObject() bool { return v.Object != nil }
+
+// ParseEncryptedPrefix reads "k8s:enc:<provider>:v1:<keyname>:" (KMS:
+// "k8s:enc:kms:v1:<name>:" and "k8s:enc:kms:v2:<name>:"). ok is false when
+// value does not start with such a prefix.
+func ParseEncryptedPrefix(value []byte) (provider, keyName string, ok bool) {
+	rest, found := bytes.CutPrefix(value, encryptedPrefix)
+	if !found {
+		return "", "", false
+	}
+	p, rest, found := bytes.Cut(rest, []byte(":"))
+	if !found || !validPrefixPart(p) {
+		return "", "", false
+	}
+	version, rest, found := bytes.Cut(rest, []byte(":"))
+	if !found {
+		return "", "", false
+	}
+	switch string(version) {
+	case "v1":
+	case "v2":
+		if string(p) != "kms" {
+			return "", "", false
+		}
+	default:
+		return "", "", false
+	}
+	name, _, found := bytes.Cut(rest, []byte(":"))
+	if !found || !validPrefixPart(name) {
+		return "", "", false
+	}
+	return string(p), string(name), true
+}
+
+// validPrefixPart accepts a provider or key name: short printable ASCII.
+// Anything else means the bytes after "k8s:enc:" are not a real prefix.
+func validPrefixPart(b []byte) bool {
+	if len(b) == 0 || len(b) > 256 {
+		return false
+	}
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *Decoder) decodeEncrypted(v *Value, key string, value []byte, rev int64) {
+	v.Encoding = EncodingEncrypted
+	provider, keyName, ok := ParseEncryptedPrefix(value)
+	if !ok {
+		v.Err = errors.New("encrypted value: malformed k8s:enc: prefix")
+		return
+	}
+	if d.decrypter == nil {
+		v.Encryption = &Encryption{Provider: provider, KeyName: keyName, Reason: "no encryption config given"}
+		return
+	}
+	plain, enc, err := d.decrypter.Decrypt(key, value)
+	if enc.Provider == "" {
+		enc.Provider = provider
+	}
+	if enc.KeyName == "" {
+		enc.KeyName = keyName
+	}
+	if err != nil {
+		enc.Decrypted = false
+		v.Encryption = &enc
+		v.Err = fmt.Errorf("decrypt %s key %q: %w", enc.Provider, enc.KeyName, err)
+		return
+	}
+	if !enc.Decrypted {
+		if enc.Reason == "" {
+			enc.Reason = "no key for this value in the encryption config"
+		}
+		v.Encryption = &enc
+		return
+	}
+	v.Encryption = &enc
+	if bytes.HasPrefix(plain, encryptedPrefix) {
+		// The API server never encrypts twice; decrypting again could loop.
+		v.Err = errors.New("decrypted value is itself encrypted")
+		return
+	}
+	d.decodePlain(v, plain, rev)
+}
+
+// decodePlain detects and decodes an unencrypted value.
+func (d *Decoder) decodePlain(v *Value, b []byte, rev int64) {
+	switch {
+	case bytes.HasPrefix(b, protobufPrefix):
+		v.Encoding = EncodingProtobuf
+		if err := d.decodeProtobuf(v, b, rev); err != nil {
+			v.Err = fmt.Errorf("decode protobuf: %w", err)
+		}
+	case bytes.HasPrefix(b, cborPrefix):
+		v.Encoding = EncodingCBOR
+		if err := d.decodeCBOR(v, b, rev); err != nil {
+			v.Err = fmt.Errorf("decode cbor: %w", err)
+		}
+	case len(b) == 0:
+		v.Encoding = EncodingEmpty
+	case looksLikeJSONObject(b) && decodeJSON(v, b, rev):
+		v.Encoding = EncodingJSON
+	case printable(b):
+		v.Text = string(b)
+		v.Encoding = EncodingText
+		if decodeYAML(v, b, rev) {
+			v.Encoding = EncodingYAML
+		}
+	default:
+		v.Encoding = EncodingBinary
+	}
+}
+
+func (d *Decoder) decodeProtobuf(v *Value, b []byte, rev int64) error {
+	if d.schemeErr != nil {
+		return d.schemeErr
+	}
+	obj, gvk, err := d.proto.Decode(b, nil, nil)
+	if gvk != nil {
+		v.APIVersion, v.Kind = gvk.GroupVersion().String(), gvk.Kind
+	}
+	if runtime.IsNotRegisteredError(err) {
+		// A type from another Kubernetes version: show what the bytes hold.
+		var unk runtime.Unknown
+		if _, _, err := d.proto.Decode(b, nil, &unk); err != nil {
+			return err
+		}
+		v.APIVersion, v.Kind = unk.APIVersion, unk.Kind
+		fields, err := dumpFields(unk.Raw, 0)
+		if err != nil {
+			return fmt.Errorf("%s %s of a type this build does not know: %w", v.APIVersion, v.Kind, err)
+		}
+		if fields == nil {
+			fields = []Field{}
+		}
+		v.Fields = fields
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if rev > 0 {
+		if acc, err := meta.Accessor(obj); err == nil {
+			acc.SetResourceVersion(strconv.FormatInt(rev, 10))
+		}
+	}
+	// TypeMeta is cleared so it can be written first, as apiVersion then
+	// kind, the order kubectl shows.
+	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+	obj2, err := withTypeMeta(v.APIVersion, v.Kind, obj)
+	if err != nil {
+		return fmt.Errorf("%s %s to json: %w", v.APIVersion, v.Kind, err)
+	}
+	v.Object = obj2
+	return nil
+}
+
+func (d *Decoder) decodeCBOR(v *Value, b []byte, rev int64) error {
+	if d.schemeErr != nil {
+		return d.schemeErr
+	}
+	u := &unstructured.Unstructured{}
+	if _, _, err := d.cbor.Decode(b, nil, u); err != nil {
+		return err
+	}
+	v.APIVersion, v.Kind = u.GetAPIVersion(), u.GetKind()
+	if md, ok := u.Object["metadata"].(map[string]any); ok && rev > 0 {
+		md["resourceVersion"] = strconv.FormatInt(rev, 10)
+	}
+	delete(u.Object, "apiVersion")
+	delete(u.Object, "kind")
+	obj, err := withTypeMeta(v.APIVersion, v.Kind, u.Object)
+	if err != nil {
+		return fmt.Errorf("%s %s to json: %w", v.APIVersion, v.Kind, err)
+	}
+	v.Object = obj
+	return nil
+}
+
+// withTypeMeta encodes obj (which must encode as a JSON object without
+// apiVersion and kind) as compact JSON that starts with apiVersion and kind.
+func withTypeMeta(apiVersion, kind string, obj any) (json.RawMessage, error) {
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(obj); err != nil {
+		return nil, err
+	}
+	rest := bytes.TrimSpace(body.Bytes())
+	if len(rest) < 2 || rest[0] != '{' {
+		return nil, fmt.Errorf("encoded as %.20q, not an object", rest)
+	}
+	out := make([]byte, 0, len(rest)+len(apiVersion)+len(kind)+32)
+	out = append(out, `{"apiVersion":`...)
+	out = appendJSONString(out, apiVersion)
+	out = append(out, `,"kind":`...)
+	out = appendJSONString(out, kind)
+	if len(rest) > 2 {
+		out = append(out, ',')
+	}
+	return append(out, rest[1:]...), nil
+}
+
+// looksLikeJSONObject reports whether b starts with '{' after whitespace.
+func looksLikeJSONObject(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && b[0] == '{'
+}
+
+// decodeJSON keeps a JSON object exactly as stored: member order and number
+// literals, never through Go structs or float64. It reports false when b
+// is not one valid JSON object, so the value is shown as text instead.
+func decodeJSON(v *Value, b []byte, rev int64) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	root, err := parseJSON(b)
+	if err != nil || root.kind != jsonObject {
+		return false
+	}
+	setObject(v, root, rev)
+	return true
+}
+
+// setObject fills the value's object from an ordered tree.
+func setObject(v *Value, root *jsonNode, rev int64) {
+	v.APIVersion, v.Kind = root.getString("apiVersion"), root.getString("kind")
+	if rev > 0 {
+		setResourceVersion(root, rev)
+	}
+	v.Object = root.marshal()
+}
+
+// setResourceVersion sets metadata.resourceVersion where ObjectMeta's JSON
+// puts it (after uid), as the API server does on read.
+func setResourceVersion(root *jsonNode, rev int64) {
+	md := root.get("metadata")
+	if md == nil || md.kind != jsonObject {
+		return
+	}
+	md.set("resourceVersion", &jsonNode{kind: jsonString, text: strconv.FormatInt(rev, 10)},
+		"name", "generateName", "namespace", "selfLink", "uid")
+}
