@@ -16,7 +16,9 @@
 // key in the file with that provider and name is tried, in file order: an
 // operator often passes a config whose resource lists have moved on since the
 // value was written, and a key that opens the value is the answer either way
-// (aesgcm and secretbox authenticate, so a wrong key cannot open a value).
+// (aesgcm and secretbox authenticate, so a wrong key cannot open a value;
+// for aescbc, which does not, a plaintext that is not an encoded object is
+// taken as a wrong key).
 //
 // The package never logs: it calls the per-key transformers directly rather
 // than the apiserver's prefix chains, which report failures through klog.

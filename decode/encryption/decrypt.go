@@ -132,15 +132,11 @@ func appendKeys(dst []*namedKey, p *provider, kind, name string) []*namedKey {
 	return dst
 }
 
-// open tries each candidate key in order. aesgcm and secretbox authenticate,
-// so the first key that opens the value is the right one; aescbc does not,
-// and a wrong key passes its padding check about once in 256 tries, so a
-// CBC plaintext that does not start like a Kubernetes encoding is kept only
-// when no other key gives a better one.
+// open tries each candidate key in order; the first that opens the value
+// wins.
 func (c *Config) open(key string, p prefix, keys []*namedKey) ([]byte, error) {
 	ctx := context.Background()
 	authData := value.DefaultContext(key)
-	var weak []byte
 	var errs []error
 	for _, k := range keys {
 		out, err := k.open(ctx, p.payload, authData)
@@ -148,15 +144,7 @@ func (c *Config) open(key string, p prefix, keys []*namedKey) ([]byte, error) {
 			errs = append(errs, fmt.Errorf("with %s of %s: %w", k.field, c.path, err))
 			continue
 		}
-		if k.provider.kind != ProviderAESCBC || looksEncoded(out) {
-			return out, nil
-		}
-		if weak == nil {
-			weak = out
-		}
-	}
-	if weak != nil {
-		return weak, nil
+		return out, nil
 	}
 	return nil, errors.Join(errs...)
 }
@@ -180,6 +168,12 @@ func (k *namedKey) open(ctx context.Context, payload []byte, authData value.Cont
 		}
 		return nil, err
 	}
+	// aescbc does not authenticate: a wrong key passes its padding check
+	// about once in 256 tries and yields noise. What the API server
+	// encrypts is always an encoded object, so noise is a wrong key.
+	if k.provider.kind == ProviderAESCBC && !looksEncoded(out) {
+		return nil, errors.New("the plaintext is not an encoded object (wrong key or altered data)")
+	}
 	return out, nil
 }
 
@@ -188,11 +182,22 @@ func (k *namedKey) open(ctx context.Context, payload []byte, authData value.Cont
 const secretboxMinLen = 24 + 16
 
 // looksEncoded reports whether a plaintext starts like a value the API
-// server writes: the protobuf envelope, JSON or CBOR's self-describe tag.
+// server writes: the protobuf envelope, JSON, CBOR's self-describe tag, or
+// text (the rare application/yaml storage media type).
 func looksEncoded(b []byte) bool {
-	return bytes.HasPrefix(b, []byte("k8s\x00")) ||
-		bytes.HasPrefix(b, []byte("{")) ||
-		bytes.HasPrefix(b, []byte{0xd9, 0xd9, 0xf7})
+	if bytes.HasPrefix(b, []byte("k8s\x00")) || bytes.HasPrefix(b, []byte{0xd9, 0xd9, 0xf7}) {
+		return true
+	}
+	head := b[:min(len(b), 8)]
+	if len(head) == 0 {
+		return false
+	}
+	for _, c := range head {
+		if c < 0x20 && c != '\n' && c != '\t' && c != '\r' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // kms explains a value encrypted through a KMS plugin, which etcdscope

@@ -336,6 +336,42 @@ resources:
 	}
 }
 
+// TestCBCNoise: aescbc cannot tell a wrong key by itself once in 256 tries;
+// a plaintext that is no encoded object must be an error, not a read.
+func TestCBCNoise(t *testing.T) {
+	cfg := loadConfig(t, `apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+- resources: [secrets]
+  providers:
+  - aescbc: {keys: [{name: k, secret: `+secretA+`}]}
+`)
+	const key = "/registry/secrets/a/b"
+	for _, tc := range []struct {
+		plain []byte
+		ok    bool
+	}{
+		{[]byte("k8s\x00\x0a\x09"), true},
+		{[]byte{0xd9, 0xd9, 0xf7, 0xa1}, true},
+		{[]byte(`{"kind":"Secret"}`), true},
+		{[]byte("apiVersion: v1\nkind: Secret\n"), true},
+		{[]byte{0x8f, 0x01, 0x22, 0x90, 0x00, 0x13, 0xfe, 0x44}, false},
+		{[]byte("abc\x00def"), false},
+	} {
+		v, err := cfg.Encrypt(key, tc.plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, enc, err := cfg.Decrypt(key, v)
+		if tc.ok && (err != nil || !bytes.Equal(out, tc.plain) || !enc.Decrypted) {
+			t.Errorf("%q: got %q %+v %v", tc.plain, out, enc, err)
+		}
+		if !tc.ok {
+			wantErr(t, err, "not an encoded object")
+		}
+	}
+}
+
 func TestKeyNameWithColon(t *testing.T) {
 	cfg := loadConfig(t, `apiVersion: apiserver.config.k8s.io/v1
 kind: EncryptionConfiguration
