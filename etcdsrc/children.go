@@ -1,0 +1,238 @@
+package etcdsrc
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// unaryPageKeys is how many keys one unary range of a listing asks for on
+// servers without RangeStream: enough that leaf-heavy levels take few
+// requests, small enough that a page inside one big directory stays cheap
+// to send.
+const unaryPageKeys = 256
+
+// Children lists the immediate children of prefix without reading the
+// whole keyspace: it finds the first key at or after a start key, takes
+// that key's next path segment as a child and jumps past the child's whole
+// sub-tree (prefix+name+"0", as '0' is the byte after '/'). Every request
+// of one page is pinned at one revision, returned in ChildPage.Rev.
+//
+// etcd's unary Range counts every key left in its range even with a limit,
+// which makes each jump cost as much as the rest of the level. etcd 3.7's
+// RangeStream counts nothing until its last chunk, so a jump opens a
+// stream, reads its first chunk and cancels it. Servers without
+// RangeStream answer Unimplemented once; the unary way is used from then on.
+func (l *Live) Children(ctx context.Context, prefix string, opts ChildrenOptions) (ChildPage, error) {
+	page, err := l.children(ctx, prefix, opts)
+	if err != nil {
+		if isCompacted(err) {
+			return ChildPage{}, fmt.Errorf("list %q: %w", prefix, l.compactedError(ctx, prefix, opts.Rev))
+		}
+		return ChildPage{}, readError("list", prefix, err)
+	}
+	return page, nil
+}
+
+// folder turns keys, in key order, into the children of one level.
+type folder struct {
+	prefix string
+	limit  int // children wanted, plus one to learn whether more follow
+	kids   []Child
+}
+
+// add folds one key; it returns false once enough children are known.
+func (f *folder) add(key string) bool {
+	rest := key[len(f.prefix):]
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		dir := f.prefix + rest[:i+1]
+		if n := len(f.kids); n > 0 && !f.kids[n-1].Leaf && f.kids[n-1].Key == dir {
+			return true // more of the directory just seen
+		}
+		f.kids = append(f.kids, Child{Name: rest[:i], Key: dir, Count: -1})
+	} else {
+		f.kids = append(f.kids, Child{Name: rest, Key: key, Leaf: true, Count: 1})
+	}
+	return f.limit <= 0 || len(f.kids) < f.limit
+}
+
+// next is where the level goes on after the last child folded: past a
+// directory's sub-tree, or just after a leaf.
+func (f *folder) next() string {
+	last := f.kids[len(f.kids)-1]
+	if last.Leaf {
+		return last.Key + "\x00"
+	}
+	return last.Key[:len(last.Key)-1] + "0"
+}
+
+// childrenStart is the first key to look at for a page: the level's start,
+// or just past the child named by after.
+func childrenStart(prefix, after string) string {
+	start := prefix
+	if after != "" && after >= prefix {
+		switch {
+		case after == prefix:
+			// The key equal to the prefix is the leaf with an empty name.
+			start = after + "\x00"
+		case strings.HasSuffix(after, "/"):
+			start = after[:len(after)-1] + "0"
+		default:
+			start = after + "\x00"
+		}
+	}
+	if start == "" {
+		// etcd has no empty key; "\x00" is the smallest there is.
+		start = "\x00"
+	}
+	return start
+}
+
+func (l *Live) children(ctx context.Context, prefix string, opts ChildrenOptions) (ChildPage, error) {
+	end := clientv3.GetPrefixRangeEnd(prefix)
+	if prefix == "" {
+		end = "\x00" // with a start key: every key from it on
+	}
+	f := &folder{prefix: prefix}
+	if opts.Limit > 0 {
+		f.limit = opts.Limit + 1
+	}
+	start := childrenStart(prefix, opts.After)
+	rev := opts.Rev
+
+	for !beyond(start, end) {
+		var (
+			next string
+			more bool
+			err  error
+		)
+		if l.stream.Load() != streamNo {
+			if rev == 0 {
+				// A stream tells its revision only on its last chunk, which
+				// a jump never reads: pin the listing with a one-key read.
+				resp, err := l.get(ctx, start, l.readOpts(0, clientv3.WithKeysOnly())...)
+				if err != nil {
+					return ChildPage{}, err
+				}
+				rev = resp.Header.Revision
+			}
+			next, more, err = l.streamStep(ctx, f, start, end, rev)
+			if err != nil && isUnimplemented(err) {
+				l.stream.Store(streamNo)
+				continue
+			}
+		} else {
+			next, more, rev, err = l.unaryStep(ctx, f, start, end, rev)
+		}
+		if err != nil {
+			return ChildPage{}, err
+		}
+		if !more {
+			break
+		}
+		start = next
+	}
+
+	page := ChildPage{Children: f.kids, Rev: rev}
+	if opts.Limit > 0 && len(f.kids) > opts.Limit {
+		page.Children, page.More = f.kids[:opts.Limit], true
+	}
+	if rev == 0 {
+		// An empty level read only by unary ranges still has a header
+		// revision; this is reached only when no request was made.
+		resp, err := l.get(ctx, childrenStart(prefix, ""), l.readOpts(0, clientv3.WithCountOnly())...)
+		if err != nil {
+			return ChildPage{}, err
+		}
+		page.Rev = resp.Header.Revision
+	}
+	return page, nil
+}
+
+// beyond reports that start is past the end of the range [.., end).
+func beyond(start, end string) bool {
+	return end != "\x00" && start >= end
+}
+
+// streamStep reads one stream from start: every chunk is folded until the
+// last key seen lies in a directory (whose rest is jumped over by the
+// next step) or enough children are known. more is false when the level
+// has nothing after what was folded.
+func (l *Live) streamStep(ctx context.Context, f *folder, start, end string, rev int64) (next string, more bool, err error) {
+	sctx, cancel := l.callCtx(ctx)
+	defer cancel()
+	ch, err := l.kv.GetStream(sctx, start, l.readOpts(rev, clientv3.WithRange(end), clientv3.WithKeysOnly())...)
+	if err != nil {
+		return "", false, err
+	}
+	// Cancel the stream and take what it still holds, so its goroutine
+	// can end.
+	defer func() {
+		cancel()
+		for range ch {
+		}
+	}()
+	folded := false
+	for r := range ch {
+		if err := r.Err(); err != nil {
+			return "", false, err
+		}
+		if l.stream.Load() == streamUnknown {
+			l.stream.Store(streamYes)
+		}
+		for _, kv := range r.Kvs {
+			folded = true
+			if !f.add(string(kv.Key)) {
+				return "", false, nil
+			}
+		}
+		if !folded {
+			continue
+		}
+		if !f.kids[len(f.kids)-1].Leaf {
+			return f.next(), true, nil
+		}
+	}
+	// The stream ended: the level has nothing after the last key read.
+	return "", false, nil
+}
+
+// unaryStep is streamStep for servers without RangeStream: one page of
+// keys, then either a jump past the last directory or the next page.
+func (l *Live) unaryStep(ctx context.Context, f *folder, start, end string, rev int64) (next string, more bool, gotRev int64, err error) {
+	resp, err := l.get(ctx, start, l.readOpts(rev, clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(unaryPageKeys))...)
+	if err != nil {
+		return "", false, rev, err
+	}
+	if rev == 0 {
+		rev = resp.Header.Revision
+	}
+	for _, kv := range resp.Kvs {
+		if !f.add(string(kv.Key)) {
+			return "", false, rev, nil
+		}
+	}
+	if !resp.More || len(resp.Kvs) == 0 {
+		return "", false, rev, nil
+	}
+	return f.next(), true, rev, nil
+}
+
+// Count returns how many keys lie under prefix with one count-only range.
+func (l *Live) Count(ctx context.Context, prefix string, rev int64) (int64, error) {
+	start := childrenStart(prefix, "")
+	end := clientv3.GetPrefixRangeEnd(prefix)
+	if prefix == "" {
+		end = "\x00"
+	}
+	resp, err := l.get(ctx, start, l.readOpts(rev, clientv3.WithRange(end), clientv3.WithCountOnly())...)
+	if err != nil {
+		if isCompacted(err) {
+			return 0, fmt.Errorf("count %q: %w", prefix, l.compactedError(ctx, prefix, rev))
+		}
+		return 0, readError("count", prefix, err)
+	}
+	return resp.Count, nil
+}
