@@ -43,9 +43,14 @@ var (
 	grAPIServices         = schema.GroupResource{Group: "apiregistration.k8s.io", Resource: "apiservices"}
 )
 
-// baseTime is when the seeded cluster "was created"; fixed so that the
-// same Seed writes the same bytes.
-var baseTime = time.Date(2026, time.March, 2, 8, 0, 0, 0, time.UTC)
+// baseTime is when the seeded cluster "was created", and seedNow the
+// moment it is seen at (last heartbeats, lease renewals, the latest
+// backup); both fixed so that the same Seed writes the same bytes. The
+// builder's clock runs from baseTime and stays well before seedNow.
+var (
+	baseTime = time.Date(2026, time.March, 2, 8, 0, 0, 0, time.UTC)
+	seedNow  = baseTime.AddDate(0, 0, 45)
+)
 
 // nameChars are the characters Kubernetes uses for generated name
 // suffixes (k8s.io/apimachinery/pkg/util/rand): no vowels, no look-alikes.

@@ -233,7 +233,7 @@ func (b *builder) nodeObjects(ctx context.Context) error {
 		} else {
 			obj.Labels["node-role.kubernetes.io/worker"] = ""
 		}
-		heartbeat := metav1.NewTime(baseTime.Add(6 * 3600e9))
+		heartbeat := metav1.NewTime(seedNow)
 		cond := func(t corev1.NodeConditionType, s corev1.ConditionStatus, reason, msg string) corev1.NodeCondition {
 			return corev1.NodeCondition{Type: t, Status: s, LastHeartbeatTime: heartbeat, LastTransitionTime: created, Reason: reason, Message: msg}
 		}
@@ -302,7 +302,7 @@ func (b *builder) rngDuration(max int64) time.Duration { return time.Duration(b.
 // hold, and the API server's identity lease.
 func (b *builder) leaderLeases(ctx context.Context) error {
 	cp := b.nodes[0].name
-	renew := metav1.NewMicroTime(baseTime.Add(6 * 3600e9))
+	renew := metav1.NewMicroTime(seedNow.Add(-b.rngDuration(2e9)))
 	for _, l := range []struct {
 		name     string
 		duration int32

@@ -134,7 +134,8 @@ func (b *builder) apiServices(ctx context.Context) error {
 	local := []apiregistrationv1.APIServiceCondition{{Type: apiregistrationv1.Available, Status: apiregistrationv1.ConditionTrue, LastTransitionTime: created, Reason: "Local", Message: "Local APIServices are always available"}}
 	services := []struct {
 		group, version string
-		group_, ver    int32
+		groupPrio      int32
+		versionPrio    int32
 		automanaged    string
 		service        *apiregistrationv1.ServiceReference
 		conditions     []apiregistrationv1.APIServiceCondition
@@ -153,7 +154,7 @@ func (b *builder) apiServices(ctx context.Context) error {
 		if s.automanaged != "" {
 			obj.Labels = map[string]string{"kube-aggregator.kubernetes.io/automanaged": s.automanaged}
 		}
-		obj.Spec = apiregistrationv1.APIServiceSpec{Service: s.service, Group: s.group, Version: s.version, GroupPriorityMinimum: s.group_, VersionPriority: s.ver}
+		obj.Spec = apiregistrationv1.APIServiceSpec{Service: s.service, Group: s.group, Version: s.version, GroupPriorityMinimum: s.groupPrio, VersionPriority: s.versionPrio}
 		obj.Spec.InsecureSkipTLSVerify = s.service != nil
 		obj.Status.Conditions = s.conditions
 		manager := "kube-apiserver"
@@ -234,10 +235,11 @@ func (b *builder) databases(ctx context.Context, ns string, apps []*app) error {
 	return nil
 }
 
-// backups writes a month of nightly Backups of one database.
+// backups writes the nightly Backups of one database of the month before
+// seedNow.
 func (b *builder) backups(ctx context.Context, ns, db string, dbUID types.UID) error {
-	day := time.Date(baseTime.Year(), baseTime.Month(), baseTime.Day(), 3, 0, 0, 0, time.UTC)
-	for d := 30 * b.opts.Scale; d >= 1; d-- {
+	day := time.Date(seedNow.Year(), seedNow.Month(), seedNow.Day(), 3, 0, 0, 0, time.UTC)
+	for d := 30; d >= 1; d-- {
 		at := day.AddDate(0, 0, -d)
 		started := metav1.NewTime(at)
 		name := fmt.Sprintf("%s-%s", db, at.Format("20060102-1504"))

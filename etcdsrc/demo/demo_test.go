@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -115,6 +116,9 @@ func TestSeedWritesWhatKubeAPIServerWould(t *testing.T) {
 		if d.obj.Metadata.UID == "" || d.obj.Metadata.CreationTS == "" {
 			t.Errorf("%s: no uid or creationTimestamp", d.kv.Key)
 		}
+		if created, err := time.Parse(time.RFC3339, d.obj.Metadata.CreationTS); err != nil || created.Before(baseTime) || created.After(seedNow) {
+			t.Errorf("%s: creationTimestamp %s is not within the cluster's life (%v)", d.kv.Key, d.obj.Metadata.CreationTS, err)
+		}
 		if d.obj.Metadata.ResourceVersion != "" {
 			t.Errorf("%s: resourceVersion %q is stored; the API server never stores it", d.kv.Key, d.obj.Metadata.ResourceVersion)
 		}
@@ -162,6 +166,8 @@ func TestSeedWritesWhatKubeAPIServerWould(t *testing.T) {
 				t.Errorf("%s: owner %s %s %s is %s", d.kv.Key, o.APIVersion, o.Kind, o.Name, got.kv.Key)
 			case got.obj.Metadata.Namespace != "" && got.obj.Metadata.Namespace != d.obj.Metadata.Namespace:
 				t.Errorf("%s: owner %s is in another namespace", d.kv.Key, got.kv.Key)
+			case got.obj.Metadata.CreationTS > d.obj.Metadata.CreationTS:
+				t.Errorf("%s (created %s): owner %s created later, %s", d.kv.Key, d.obj.Metadata.CreationTS, got.kv.Key, got.obj.Metadata.CreationTS)
 			}
 		}
 	}

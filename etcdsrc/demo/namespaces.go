@@ -30,8 +30,8 @@ var appNames = [][]string{
 // namespace at scale 1.
 const appsPerNamespace = 8
 
-// caBundle is the PEM-shaped CA bundle every namespace's kube-root-ca.crt
-// holds; its body is random, it is only there to look the part.
+// pem returns a PEM block of kind around n random bytes: certificates and
+// keys that only look the part.
 func (b *builder) pem(kind string, n int) string {
 	raw := make([]byte, n)
 	for i := range raw {
