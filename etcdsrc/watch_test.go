@@ -9,6 +9,7 @@ import (
 
 	"github.com/etcdscope/etcdscope/etcdsrc/embedded"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 )
 
 // want is one expected event.
@@ -164,12 +165,14 @@ func TestWatchFailover(t *testing.T) {
 	}
 	// The client starts on the victim alone, so the watch stream is there;
 	// then it learns every endpoint, as with --endpoints a,b,c.
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{eps[victim]}, DialTimeout: 5 * time.Second})
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{eps[victim]}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cli.Close()
-	l := NewLiveFromClient(cli, DefaultConfig())
+	cfg := DefaultConfig()
+	cfg.CommandTimeout = time.Second // the stopped member's status waits this long
+	l := NewLiveFromClient(cli, cfg)
 	defer l.Close()
 
 	start := mustPut(t, writer, "/failover/k", "0")
@@ -190,9 +193,6 @@ func TestWatchFailover(t *testing.T) {
 	checkEvents(t, collect(ctx, t, ch, 21), wants)
 	cli.SetEndpoints(eps...)
 
-	if err := c.StopMember(victim); err != nil {
-		t.Fatal(err)
-	}
 	others := []string{}
 	for i, ep := range eps {
 		if i != victim {
@@ -200,8 +200,52 @@ func TestWatchFailover(t *testing.T) {
 		}
 	}
 	writer.SetEndpoints(others...)
-	for i := 21; i <= 60; i++ {
-		put(i)
+	// Writes go on while the member goes away, so some land while the
+	// watch is between members.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 21; i <= 80; i++ {
+			v := fmt.Sprint(i)
+			resp, err := writer.Put(ctx, "/failover/k", v)
+			if err != nil {
+				t.Errorf("put during failover: %v", err)
+				return
+			}
+			wants = append(wants, want{EventPut, "/failover/k", v, resp.Header.Revision})
+		}
+	}()
+	if err := c.StopMember(victim); err != nil {
+		t.Fatal(err)
 	}
-	checkEvents(t, collect(ctx, t, ch, 40), wants[21:])
+	<-done
+	if t.Failed() {
+		return
+	}
+	checkEvents(t, collect(ctx, t, ch, 60), wants[21:])
+	checkFailoverStatus(t, l, victim)
+}
+
+// checkFailoverStatus holds Status against a cluster with one member down.
+func checkFailoverStatus(t *testing.T, l *Live, victim int) {
+	t.Helper()
+	st, err := l.Status(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Members) != 3 {
+		t.Fatalf("%d members, want 3", len(st.Members))
+	}
+	leaders, failed := 0, 0
+	for _, m := range st.Members {
+		if m.Leader {
+			leaders++
+		}
+		if m.Err != nil {
+			failed++
+		}
+	}
+	if leaders != 1 || failed != 1 || st.Revision == 0 || st.DBSize == 0 || st.Version == "" {
+		t.Errorf("Status with member %d down: %d leaders, %d failed, %+v", victim, leaders, failed, st)
+	}
 }

@@ -52,6 +52,7 @@ type Options struct {
 type Cluster struct {
 	mu        sync.Mutex
 	members   []*embed.Etcd
+	streams   []*streamSet
 	stopped   []bool
 	endpoints []string
 	dir       string
@@ -92,6 +93,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	var initial []string
 	cfgs := make([]*embed.Config, n)
 	for i := range n {
+		ss := &streamSet{cancel: map[int]context.CancelFunc{}}
+		c.streams = append(c.streams, ss)
 		cfg := embed.NewConfig()
 		cfg.Name = fmt.Sprintf("m%d", i)
 		cfg.Dir = filepath.Join(c.dir, cfg.Name)
@@ -111,10 +114,12 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			// Shorter ticks make a three-member cluster elect quickly.
 			cfg.TickMs, cfg.ElectionMs = 50, 500
 		}
+		interceptors := []grpc.StreamServerInterceptor{ss.track}
 		if opts.DisableRangeStream {
-			cfg.GRPCAdditionalServerOptions = append(cfg.GRPCAdditionalServerOptions,
-				grpc.ChainStreamInterceptor(refuseRangeStream))
+			interceptors = append(interceptors, refuseRangeStream)
 		}
+		cfg.GRPCAdditionalServerOptions = append(cfg.GRPCAdditionalServerOptions,
+			grpc.ChainStreamInterceptor(interceptors...))
 		cfgs[i] = cfg
 		c.endpoints = append(c.endpoints, curl.String())
 		initial = append(initial, cfg.Name+"="+purl.String())
@@ -154,6 +159,62 @@ func refuseRangeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 	}
 	return handler(srv, ss)
 }
+
+// streamSet keeps the open client streams of one member, so StopMember
+// can drop them at once as a crash would: a graceful stop would keep
+// serving a watch stream for the server's whole request timeout.
+type streamSet struct {
+	mu      sync.Mutex
+	next    int
+	dropped bool
+	cancel  map[int]context.CancelFunc
+}
+
+// errMemberGone is what a dropped stream's client sees: Unavailable, the
+// code a dead member's broken connection gives, on which clients resume
+// elsewhere.
+var errMemberGone = status.Error(codes.Unavailable, "embedded etcd member stopped")
+
+func (s *streamSet) track(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	ctx, cancel := context.WithCancel(ss.Context())
+	defer cancel()
+	s.mu.Lock()
+	if s.dropped {
+		s.mu.Unlock()
+		return errMemberGone
+	}
+	id := s.next
+	s.next++
+	s.cancel[id] = cancel
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.cancel, id)
+		s.mu.Unlock()
+	}()
+	err := handler(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+	if ctx.Err() != nil && ss.Context().Err() == nil {
+		return errMemberGone
+	}
+	return err
+}
+
+func (s *streamSet) drop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropped = true
+	for _, cancel := range s.cancel {
+		cancel()
+	}
+}
+
+// ctxStream is a server stream with a context StopMember can cancel.
+type ctxStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *ctxStream) Context() context.Context { return s.ctx }
 
 // freePorts asks the kernel for n distinct free loopback ports.
 func freePorts(n int) ([]int, error) {
@@ -196,7 +257,9 @@ func (c *Cluster) Client() (*clientv3.Client, error) {
 }
 
 // StopMember stops member i (counted from 0) and keeps its data, so the
-// others carry on without it (failover tests).
+// others carry on without it (failover tests). Its client streams (watches)
+// are cut at once, as when a member crashes, so clients move to another
+// member without waiting for a graceful stop.
 func (c *Cluster) StopMember(i int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -206,6 +269,7 @@ func (c *Cluster) StopMember(i int) error {
 	if c.stopped[i] {
 		return fmt.Errorf("stop member %d: already stopped", i)
 	}
+	c.streams[i].drop()
 	c.members[i].Close()
 	c.stopped[i] = true
 	return nil

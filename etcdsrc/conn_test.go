@@ -1,0 +1,266 @@
+package etcdsrc
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+func TestConfigFromEnv(t *testing.T) {
+	full := map[string]string{
+		"ETCDCTL_ENDPOINTS":                "https://a:2379, https://b:2379",
+		"ETCDCTL_CACERT":                   "/ca.pem",
+		"ETCDCTL_CERT":                     "/c.pem",
+		"ETCDCTL_KEY":                      "/k.pem",
+		"ETCDCTL_USER":                     "root:pw",
+		"ETCDCTL_PASSWORD":                 "",
+		"ETCDCTL_INSECURE_SKIP_TLS_VERIFY": "true",
+		"ETCDCTL_INSECURE_TRANSPORT":       "false",
+		"ETCDCTL_DIAL_TIMEOUT":             "3s",
+		"ETCDCTL_COMMAND_TIMEOUT":          "1m",
+		"ETCDCTL_KEEPALIVE_TIME":           "4s",
+		"ETCDCTL_KEEPALIVE_TIMEOUT":        "9s",
+		"ETCDCTL_MAX_RECV_BYTES":           "1048576",
+		"ETCDCTL_CONSISTENCY":              "s",
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		set     []string
+		want    func(*Config)
+		wantErr string
+	}{
+		{name: "empty environment keeps defaults", env: nil, want: func(*Config) {}},
+		{name: "every variable", env: full, want: func(c *Config) {
+			c.Endpoints = []string{"https://a:2379", "https://b:2379"}
+			c.CACert, c.Cert, c.Key, c.User = "/ca.pem", "/c.pem", "/k.pem", "root:pw"
+			c.InsecureSkipTLSVerify, c.InsecureTransport = true, false
+			c.DialTimeout, c.CommandTimeout = 3*time.Second, time.Minute
+			c.KeepAliveTime, c.KeepAliveTimeout = 4*time.Second, 9*time.Second
+			c.MaxRecvBytes, c.Serializable = 1<<20, true
+		}},
+		{name: "a flag given wins", env: full, set: []string{"endpoints", "dial-timeout", "consistency", "user"}, want: func(c *Config) {
+			c.CACert, c.Cert, c.Key = "/ca.pem", "/c.pem", "/k.pem"
+			c.InsecureSkipTLSVerify, c.InsecureTransport = true, false
+			c.CommandTimeout = time.Minute
+			c.KeepAliveTime, c.KeepAliveTimeout = 4*time.Second, 9*time.Second
+			c.MaxRecvBytes = 1 << 20
+		}},
+		{name: "bad duration", env: map[string]string{"ETCDCTL_DIAL_TIMEOUT": "soon"}, wantErr: "ETCDCTL_DIAL_TIMEOUT"},
+		{name: "bad boolean", env: map[string]string{"ETCDCTL_INSECURE_TRANSPORT": "maybe"}, wantErr: "ETCDCTL_INSECURE_TRANSPORT"},
+		{name: "bad consistency", env: map[string]string{"ETCDCTL_CONSISTENCY": "x"}, wantErr: "ETCDCTL_CONSISTENCY"},
+		{name: "bad byte count", env: map[string]string{"ETCDCTL_MAX_RECV_BYTES": "-1"}, wantErr: "ETCDCTL_MAX_RECV_BYTES"},
+		{name: "no endpoint", env: map[string]string{"ETCDCTL_ENDPOINTS": " , "}, wantErr: "ETCDCTL_ENDPOINTS"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			set := map[string]bool{}
+			for _, f := range tc.set {
+				set[f] = true
+			}
+			err := c.FromEnv(func(k string) string { return tc.env[k] }, func(f string) bool { return set[f] })
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one naming %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := DefaultConfig()
+			tc.want(&want)
+			if !reflect.DeepEqual(c, want) {
+				t.Errorf("got  %+v\nwant %+v", c, want)
+			}
+		})
+	}
+}
+
+func TestCredentials(t *testing.T) {
+	for _, tc := range []struct {
+		user, password, wantUser, wantPass, wantErr string
+	}{
+		{user: "root:secret", wantUser: "root", wantPass: "secret"},
+		{user: "root", password: "a:b", wantUser: "root", wantPass: "a:b"},
+		{user: "odd:name", password: "pw", wantUser: "odd:name", wantPass: "pw"},
+		{user: "root", wantErr: "no password"},
+		{password: "pw", wantErr: "without a user"},
+		{},
+	} {
+		c := Config{User: tc.user, Password: tc.password}
+		u, p, err := c.credentials()
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%+v: error %v, want %q", c, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || u != tc.wantUser || p != tc.wantPass {
+			t.Errorf("%+v: %q %q %v", c, u, p, err)
+		}
+	}
+}
+
+func TestNewLiveUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := l.Addr().String()
+	l.Close() // nothing listens there now
+	cfg := DefaultConfig()
+	cfg.Endpoints = []string{ep}
+	cfg.DialTimeout = 300 * time.Millisecond
+	_, err = NewLive(testCtx(t), cfg)
+	if err == nil {
+		t.Fatal("NewLive to a closed port succeeded")
+	}
+	msg := err.Error()
+	for _, want := range []string{"cannot reach etcd", ep, "300ms", "--endpoints"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error is not one line: %q", msg)
+	}
+}
+
+func TestNewLiveTLSHandshake(t *testing.T) {
+	// clientv3, like etcdctl, never uses TLS for an http:// endpoint; a
+	// bare host:port follows the TLS settings.
+	ep := strings.TrimPrefix(srv.Endpoints()[0], "http://")
+	cfg := DefaultConfig()
+	cfg.Endpoints = []string{ep}
+	cfg.CACert = writeCA(t)
+	cfg.DialTimeout = 500 * time.Millisecond
+	_, err := NewLive(testCtx(t), cfg)
+	if err == nil || !strings.Contains(err.Error(), "tls handshake with etcd at "+ep+" failed") {
+		t.Fatalf("TLS to a plain-text server: %v", err)
+	}
+}
+
+// writeCA writes a self-signed CA certificate and returns its path.
+func writeCA(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "etcdscope test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestAuth enables authentication on the shared server for its duration:
+// root, and a user who may read only /authz/pods/.
+func TestAuth(t *testing.T) {
+	ctx := testCtx(t)
+	mustPut(t, srvCli, "/authz/pods/shop/web", "pod")
+	mustPut(t, srvCli, "/authz/secrets/shop/db", "secret")
+	steps := []func() error{
+		func() error { _, err := srvCli.UserAdd(ctx, "root", "rootpw"); return err },
+		func() error { _, err := srvCli.UserGrantRole(ctx, "root", "root"); return err },
+		func() error { _, err := srvCli.RoleAdd(ctx, "pods-reader"); return err },
+		func() error {
+			_, err := srvCli.RoleGrantPermission(ctx, "pods-reader", "/authz/pods/", "/authz/pods0", clientv3.PermissionType(clientv3.PermRead))
+			return err
+		},
+		func() error { _, err := srvCli.UserAdd(ctx, "reader", "readerpw"); return err },
+		func() error { _, err := srvCli.UserGrantRole(ctx, "reader", "pods-reader"); return err },
+		func() error { _, err := srvCli.AuthEnable(ctx); return err },
+	}
+	for i, s := range steps {
+		if err := s(); err != nil {
+			t.Fatalf("auth setup step %d: %v", i, err)
+		}
+	}
+	t.Cleanup(func() {
+		root, err := clientv3.New(clientv3.Config{Endpoints: srv.Endpoints(), Username: "root", Password: "rootpw"})
+		if err != nil {
+			t.Errorf("root client: %v", err)
+			return
+		}
+		defer root.Close()
+		if _, err := root.AuthDisable(ctx); err != nil {
+			t.Errorf("disable auth: %v", err)
+		}
+		root.UserDelete(ctx, "reader")
+		root.UserDelete(ctx, "root")
+		root.RoleDelete(ctx, "pods-reader")
+	})
+
+	cfg := DefaultConfig()
+	cfg.Endpoints = srv.Endpoints()
+
+	t.Run("wrong password", func(t *testing.T) {
+		c := cfg
+		c.User = "reader:nope"
+		_, err := NewLive(ctx, c)
+		if err == nil || !strings.Contains(err.Error(), `authentication failed for user "reader"`) || strings.Contains(err.Error(), "nope") {
+			t.Fatalf("wrong password: %v", err)
+		}
+	})
+
+	t.Run("no user", func(t *testing.T) {
+		_, err := NewLive(ctx, cfg)
+		if !errors.Is(err, ErrAuthRequired) || !strings.Contains(err.Error(), "give --user") {
+			t.Errorf("connecting without a user: %v", err)
+		}
+	})
+
+	t.Run("permission denied", func(t *testing.T) {
+		c := cfg
+		c.User, c.Password = "reader", "readerpw"
+		l, err := NewLive(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		_, err = l.Children(ctx, "/authz/", ChildrenOptions{})
+		if !errors.Is(err, ErrPermissionDenied) || !strings.Contains(err.Error(), `list "/authz/": permission denied`) {
+			t.Errorf("listing a refused prefix: %v", err)
+		}
+		if _, err := l.Get(ctx, "/authz/secrets/shop/db", 0); !errors.Is(err, ErrPermissionDenied) || !strings.Contains(err.Error(), "/authz/secrets/shop/db") {
+			t.Errorf("reading a refused key: %v", err)
+		}
+		page, err := l.Children(ctx, "/authz/pods/", ChildrenOptions{})
+		if err != nil || len(page.Children) != 1 || page.Children[0].Key != "/authz/pods/shop/" {
+			t.Fatalf("listing the allowed prefix: %+v, %v", page, err)
+		}
+		kv, err := l.Get(ctx, "/authz/pods/shop/web", 0)
+		if err != nil || string(kv.Value) != "pod" {
+			t.Errorf("reading an allowed key: %+v, %v", kv, err)
+		}
+		if n, err := l.Count(ctx, "/authz/pods/", 0); err != nil || n != 1 {
+			t.Errorf("Count of the allowed prefix: %d, %v", n, err)
+		}
+	})
+}
