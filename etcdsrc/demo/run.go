@@ -360,15 +360,15 @@ func (l *life) event(ctx context.Context, ev *corev1.Event) error {
 	return nil
 }
 
-// flush commits the queued operations, at most maxTxnOps per Txn.
+// flush writes the queued changes one request each, in order, as the API
+// server writes every object in its own transaction: each change gets its
+// own revision, so watch and history show them one by one.
 func (l *life) flush(ctx context.Context) error {
-	for len(l.ops) > 0 {
-		n := min(len(l.ops), maxTxnOps)
-		if _, err := l.c.Txn(ctx).Then(l.ops[:n]...).Commit(); err != nil {
-			return fmt.Errorf("write %d changes from %q: %w", n, opKey(l.ops[0]), err)
+	for _, op := range l.ops {
+		if _, err := l.c.Do(ctx, op); err != nil {
+			return fmt.Errorf("write %q: %w", opKey(op), err)
 		}
-		l.ops = l.ops[n:]
 	}
-	l.ops = nil
+	l.ops = l.ops[:0]
 	return nil
 }
