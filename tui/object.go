@@ -1,0 +1,502 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/etcdscope/etcdscope/decode"
+	"github.com/etcdscope/etcdscope/etcdsrc"
+)
+
+// maxHeaderLines bounds the header above the object's body; it wraps on
+// narrow screens rather than cutting the revision or the lease off.
+const maxHeaderLines = 6
+
+// objectPane shows one key: a header with what etcd keeps about it and its
+// value as YAML, JSON or a hex dump in a viewport.
+type objectPane struct {
+	c       *common
+	pal     palette
+	vp      viewport.Model
+	width   int
+	height  int
+	focused bool
+
+	// gen tags requests; a reply for an older request is dropped.
+	gen     int
+	key     string
+	loading bool
+	err     error // the key could not be read
+	has     bool  // kv and val hold the key
+	kv      etcdsrc.KeyValue
+	val     decode.Value
+	deleted int64 // revision a watched delete removed the key at
+	opts    renderOpts
+	r       rendered
+	lines   []string // r.content split, so a search can mark lines
+
+	// diff is set after a watched change: the object with what changed.
+	diff      string
+	diffPlain string
+	diffNote  string
+
+	search   string
+	matches  []int
+	matchIdx int
+	message  string // a one-off note: copied, saved
+}
+
+// objectLoadedMsg carries a key read and rendered off the loop.
+type objectLoadedMsg struct {
+	gen int
+	key string
+	kv  etcdsrc.KeyValue
+	val decode.Value
+	r   rendered
+	err error
+	// A refresh after a watched change carries its diff.
+	diff, diffPlain string
+	changed         int
+}
+
+// objectRenderedMsg carries a new rendering after a toggle.
+type objectRenderedMsg struct {
+	gen int
+	r   rendered
+}
+
+func newObjectPane(c *common) objectPane {
+	vp := viewport.New(0, 0)
+	vp.MouseWheelEnabled = true
+	return objectPane{c: c, pal: newPalette(c.styles), vp: vp}
+}
+
+// loadObjectCmd reads, decodes and renders a key.
+func loadObjectCmd(c *common, pal palette, gen int, k string, o renderOpts) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
+		defer cancel()
+		kv, err := c.src.Get(ctx, k, 0)
+		if err != nil {
+			return objectLoadedMsg{gen: gen, key: k, err: err}
+		}
+		val := c.dec.Decode(kv.Key, kv.Value, metaOf(kv))
+		return objectLoadedMsg{gen: gen, key: k, kv: kv, val: val, r: renderValue(pal, val, o)}
+	}
+}
+
+// refreshObjectCmd decodes a value a watch delivered and diffs it against
+// what the pane showed, with no I/O.
+func refreshObjectCmd(c *common, pal palette, gen int, kv etcdsrc.KeyValue, o renderOpts, before string) tea.Cmd {
+	return func() tea.Msg {
+		val := c.dec.Decode(kv.Key, kv.Value, metaOf(kv))
+		r := renderValue(pal, val, o)
+		msg := objectLoadedMsg{gen: gen, key: kv.Key, kv: kv, val: val, r: r}
+		if before != "" {
+			msg.diff, msg.diffPlain, msg.changed = diffLines(pal, before, r.plain, true)
+		}
+		return msg
+	}
+}
+
+// renderObjectCmd renders the open value again after a toggle.
+func renderObjectCmd(pal palette, gen int, val decode.Value, o renderOpts) tea.Cmd {
+	return func() tea.Msg { return objectRenderedMsg{gen: gen, r: renderValue(pal, val, o)} }
+}
+
+func metaOf(kv etcdsrc.KeyValue) *decode.KeyMeta {
+	return &decode.KeyMeta{CreateRevision: kv.CreateRevision, ModRevision: kv.ModRevision, Version: kv.Version, Lease: kv.Lease}
+}
+
+// open starts loading a key.
+func (o *objectPane) open(k string) tea.Cmd {
+	if k == o.key && (o.loading || o.has) && o.err == nil && o.deleted == 0 {
+		return nil
+	}
+	o.gen++
+	if k != o.key {
+		o.has = false
+		o.val = decode.Value{}
+		o.clearSearch()
+		o.vp.GotoTop()
+	}
+	o.key, o.loading, o.err, o.deleted = k, true, nil, 0
+	o.diff, o.diffPlain, o.diffNote, o.message = "", "", "", ""
+	return loadObjectCmd(o.c, o.pal, o.gen, k, o.opts)
+}
+
+// watched applies a watch event on the open key.
+func (o *objectPane) watched(ev etcdsrc.Event) tea.Cmd {
+	if ev.KV.Key != o.key || o.key == "" {
+		return nil
+	}
+	if ev.Type == etcdsrc.EventDelete {
+		o.deleted = ev.Revision
+		return nil
+	}
+	if o.has && ev.KV.ModRevision <= o.kv.ModRevision {
+		return nil
+	}
+	o.gen++
+	o.deleted = 0
+	before := ""
+	if o.has && o.opts.mode != modeRaw {
+		before = o.r.plain
+	}
+	return refreshObjectCmd(o.c, o.pal, o.gen, ev.KV, o.opts, before)
+}
+
+func (o objectPane) Update(msg tea.Msg) (objectPane, tea.Cmd) {
+	o, cmd := o.update(msg)
+	o.fixHeight()
+	return o, cmd
+}
+
+func (o objectPane) update(msg tea.Msg) (objectPane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case objectLoadedMsg:
+		if msg.gen != o.gen {
+			return o, nil
+		}
+		o.loading = false
+		if msg.err != nil {
+			o.err = msg.err
+			if errors.Is(msg.err, etcdsrc.ErrNotFound) && o.has {
+				o.deleted = o.kv.ModRevision
+			}
+			return o, nil
+		}
+		prevRev := o.kv.ModRevision
+		o.has, o.kv, o.val, o.err = true, msg.kv, msg.val, nil
+		o.diff, o.diffPlain, o.diffNote = "", "", ""
+		if msg.changed > 0 {
+			o.diff, o.diffPlain = msg.diff, msg.diffPlain
+			o.diffNote = fmt.Sprintf("changed at rev %s (was %s): %d lines", formatCount(msg.kv.ModRevision), formatCount(prevRev), msg.changed)
+		}
+		o.setRendered(msg.r)
+		return o, nil
+	case objectRenderedMsg:
+		if msg.gen != o.gen {
+			return o, nil
+		}
+		o.loading = false
+		o.diff, o.diffPlain, o.diffNote = "", "", ""
+		o.setRendered(msg.r)
+		return o, nil
+	case tea.MouseMsg:
+		var cmd tea.Cmd
+		o.vp, cmd = o.vp.Update(msg)
+		return o, cmd
+	case tea.KeyMsg:
+		if !o.focused {
+			return o, nil
+		}
+		return o.handleKey(msg)
+	}
+	return o, nil
+}
+
+func (o objectPane) handleKey(msg tea.KeyMsg) (objectPane, tea.Cmd) {
+	k := o.c.keys
+	switch {
+	case key.Matches(msg, k.Top):
+		o.vp.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		o.vp.GotoBottom()
+	case key.Matches(msg, k.Next):
+		o.nextMatch(1)
+	case key.Matches(msg, k.Prev):
+		o.nextMatch(-1)
+	case key.Matches(msg, k.Back) && o.search != "":
+		o.clearSearch()
+		o.applyContent()
+	default:
+		var cmd tea.Cmd
+		o.vp, cmd = o.vp.Update(msg)
+		return o, cmd
+	}
+	return o, nil
+}
+
+// toggle changes a render option and renders again in a Cmd.
+func (o *objectPane) toggle(f func(*renderOpts)) tea.Cmd {
+	f(&o.opts)
+	if !o.has {
+		return nil
+	}
+	o.gen++
+	o.loading = true
+	return renderObjectCmd(o.pal, o.gen, o.val, o.opts)
+}
+
+func (o *objectPane) setRendered(r rendered) {
+	o.r = r
+	content := r.content
+	if o.diff != "" {
+		content = o.diff
+	}
+	o.lines = strings.Split(strings.TrimSuffix(content, "\n"), "\n")
+	if o.search != "" {
+		o.findMatches()
+	}
+	o.applyContent()
+}
+
+// applyContent hands the lines to the viewport, marking search matches.
+func (o *objectPane) applyContent() {
+	if len(o.matches) == 0 {
+		o.vp.SetContent(strings.Join(o.lines, "\n"))
+		return
+	}
+	lines := make([]string, len(o.lines))
+	copy(lines, o.lines)
+	plain := o.plainLines()
+	for i, n := range o.matches {
+		if n >= len(plain) {
+			continue
+		}
+		st := o.c.styles.Match
+		mark := "▶ "
+		if i != o.matchIdx {
+			mark = "▷ "
+		}
+		lines[n] = mark + st.Render(plain[n])
+	}
+	o.vp.SetContent(strings.Join(lines, "\n"))
+}
+
+func (o *objectPane) plainLines() []string {
+	p := o.r.plain
+	if o.diff != "" {
+		p = o.diffPlain
+	}
+	return strings.Split(strings.TrimSuffix(p, "\n"), "\n")
+}
+
+// setSearch finds q in the shown text and scrolls to the first match.
+func (o *objectPane) setSearch(q string) {
+	o.search = q
+	o.findMatches()
+	o.applyContent()
+	if len(o.matches) > 0 {
+		o.vp.SetYOffset(max(o.matches[0]-2, 0))
+	}
+}
+
+func (o *objectPane) findMatches() {
+	o.matches, o.matchIdx = nil, 0
+	if o.search == "" {
+		return
+	}
+	q := strings.ToLower(o.search)
+	for i, l := range o.plainLines() {
+		if strings.Contains(strings.ToLower(l), q) {
+			o.matches = append(o.matches, i)
+		}
+	}
+}
+
+func (o *objectPane) nextMatch(d int) {
+	if len(o.matches) == 0 {
+		return
+	}
+	o.matchIdx = (o.matchIdx + d + len(o.matches)) % len(o.matches)
+	o.applyContent()
+	o.vp.SetYOffset(max(o.matches[o.matchIdx]-2, 0))
+}
+
+func (o *objectPane) clearSearch() {
+	o.search, o.matches, o.matchIdx = "", nil, 0
+}
+
+// shownText is what copy and save take: the text on screen, without color.
+func (o objectPane) shownText() string {
+	if o.diff != "" {
+		return o.diffPlain
+	}
+	return o.r.plain
+}
+
+func (o *objectPane) SetSize(w, h int) {
+	o.width, o.height = w, h
+	o.vp.Width = w
+	o.fixHeight()
+}
+
+// fixHeight gives the body what the header leaves.
+func (o *objectPane) fixHeight() {
+	o.vp.Height = max(o.height-len(o.header())-1, 1)
+}
+
+func (o *objectPane) Focus() { o.focused = true }
+func (o *objectPane) Blur()  { o.focused = false }
+
+// title is the pane's border title.
+func (o objectPane) title() string {
+	if o.key == "" {
+		return "object"
+	}
+	return decode.EscapeKey(o.key)
+}
+
+// View draws the header and the body.
+func (o objectPane) View() string {
+	s := o.c.styles
+	w := o.width
+	if o.key == "" {
+		return s.Dim.Render(ansi.Wrap("Select a key in the tree (enter opens it), or type : and a kind, like :deploy or :po kube-system.", w, ""))
+	}
+	hdr := o.header()
+	var b strings.Builder
+	for _, l := range hdr {
+		b.WriteString(fit(l, w))
+		b.WriteByte('\n')
+	}
+	b.WriteString(s.Dim.Render(strings.Repeat("─", max(w, 0))))
+	if o.has || o.err == nil {
+		// The header may have grown since the last Update (a note): the
+		// body takes what is left.
+		vp := o.vp
+		vp.Height = max(o.height-len(hdr)-1, 1)
+		b.WriteByte('\n')
+		b.WriteString(vp.View())
+	}
+	return b.String()
+}
+
+// header is the lines above the body: the key, what etcd keeps about it,
+// and notes on what is shown, wrapped to the pane's width.
+func (o objectPane) header() []string {
+	s := o.c.styles
+	w := o.width
+	lines := []string{truncLeft(decode.EscapeKey(o.key), w)}
+	switch {
+	case o.err != nil:
+		lines = append(lines, strings.Split(ansi.Wrap(s.Error.Render(o.err.Error()), w, ""), "\n")...)
+	case !o.has:
+		lines = append(lines, s.Dim.Render("loading…"))
+	default:
+		lines = append(lines, flow(o.metaParts(s), s.Dim.Render(" · "), w)...)
+		lines = append(lines, flow(o.noteParts(s), s.Dim.Render(" · "), w)...)
+	}
+	return lines[:min(len(lines), maxHeaderLines)]
+}
+
+// flow lays parts out on as few lines of width w as they fit on.
+func flow(parts []string, sep string, w int) []string {
+	var lines []string
+	cur := ""
+	for _, p := range parts {
+		switch {
+		case cur == "":
+			cur = p
+		case lipgloss.Width(cur)+lipgloss.Width(sep)+lipgloss.Width(p) <= w:
+			cur += sep + p
+		default:
+			lines = append(lines, cur)
+			cur = p
+		}
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return lines
+}
+
+func (o objectPane) metaParts(s *Styles) []string {
+	v, kv := o.val, o.kv
+	var parts []string
+	if v.Kind != "" {
+		parts = append(parts, strings.TrimSpace(v.APIVersion+" "+v.Kind))
+	}
+	parts = append(parts, o.badge(s))
+	parts = append(parts, formatSize(len(kv.Value)))
+	parts = append(parts, fmt.Sprintf("rev %s (created %s)", formatCount(kv.ModRevision), formatCount(kv.CreateRevision)))
+	parts = append(parts, fmt.Sprintf("v%d", kv.Version))
+	if kv.Lease != 0 {
+		l := fmt.Sprintf("lease %x", kv.Lease)
+		switch {
+		case kv.LeaseTTL > 0:
+			l += fmt.Sprintf(" ttl %ds", kv.LeaseTTL)
+		case kv.LeaseTTL < 0:
+			l += " expired"
+		}
+		parts = append(parts, l)
+	}
+	return parts
+}
+
+// badge names the value's encoding, and its encryption when it has one.
+func (o objectPane) badge(s *Styles) string {
+	v := o.val
+	if v.Err != nil {
+		return s.BadgeError.Render(string(v.Encoding) + " ✗")
+	}
+	if e := v.Encryption; e != nil {
+		name := e.Provider
+		if e.KeyName != "" {
+			name += ":" + e.KeyName
+		}
+		if e.Decrypted {
+			return s.BadgeEncrypted.Render(name) + s.Dim.Render("→") + s.Badge.Render(string(v.Encoding))
+		}
+		return s.BadgeEncrypted.Render("encrypted " + name)
+	}
+	return s.Badge.Render(string(v.Encoding))
+}
+
+func (o objectPane) noteParts(s *Styles) []string {
+	if !o.has {
+		return nil
+	}
+	var parts []string
+	if o.deleted > 0 {
+		parts = append(parts, s.MarkDel.Render(fmt.Sprintf("deleted at rev %s", formatCount(o.deleted))))
+	}
+	if o.diffNote != "" {
+		parts = append(parts, s.MarkMod.Render(o.diffNote))
+	}
+	if o.message != "" {
+		parts = append(parts, s.StateOK.Render(o.message))
+	}
+	if o.r.note != "" {
+		style := s.Dim
+		if o.val.Err != nil {
+			style = s.Error
+		}
+		parts = append(parts, style.Render(o.r.note))
+	}
+	mode := o.opts.mode.String()
+	if o.loading {
+		mode += " …"
+	}
+	parts = append(parts, mode)
+	if o.r.folded > 0 && !o.opts.managed && o.opts.mode != modeRaw {
+		parts = append(parts, s.Folded.Render(fmt.Sprintf("managedFields folded (%d, m)", o.r.folded)))
+	}
+	if o.r.masked {
+		parts = append(parts, s.Masked.Render("secrets masked (x)"))
+	} else if o.r.secret && o.opts.reveal {
+		parts = append(parts, s.MarkMod.Render("secrets revealed"))
+	}
+	if o.search != "" {
+		parts = append(parts, fmt.Sprintf("/%s %d/%d", o.search, min(o.matchIdx+1, len(o.matches)), len(o.matches)))
+	}
+	return parts
+}
+
+// scrollPercent is how far down the body is, for the border title.
+func (o objectPane) scrollPercent() string {
+	if o.vp.TotalLineCount() <= o.vp.Height {
+		return ""
+	}
+	return fmt.Sprintf("%d%%", int(o.vp.ScrollPercent()*100))
+}

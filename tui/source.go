@@ -1,0 +1,311 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aymanbagabas/go-osc52/v2"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/etcdscope/etcdscope/decode"
+	"github.com/etcdscope/etcdscope/etcdsrc"
+)
+
+// Status polling: often enough that the revision and the connection state
+// stay current, and a lost cluster is retried soon.
+const (
+	statusEvery      = 3 * time.Second
+	statusRetryEvery = 2 * time.Second
+)
+
+// sourceState is what the status line knows about the source.
+type sourceState struct {
+	checked   bool
+	rev       int64
+	endpoints []string
+	snapshot  string
+	state     string // "connected · 3 members · leader m2", "snapshot"
+	connErr   string // the source cannot be reached
+	lastErr   string // the last failure of anything, until esc
+	crdsOK    bool
+}
+
+// statusMsg carries the source's status.
+type statusMsg struct {
+	st  etcdsrc.Status
+	err error
+}
+
+// statusTickMsg asks for the status again.
+type statusTickMsg struct{}
+
+// crdsMsg carries the stored CRD objects, for the catalog.
+type crdsMsg struct {
+	objs []json.RawMessage
+	err  error
+}
+
+// namespacesMsg carries the namespace names, for ":" completion.
+type namespacesMsg struct {
+	names []string
+	err   error
+}
+
+func statusCmd(c *common) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
+		defer cancel()
+		st, err := c.src.Status(ctx)
+		if err == nil {
+			err = unreachable(st)
+		}
+		return statusMsg{st: st, err: err}
+	}
+}
+
+func statusTickCmd(d time.Duration) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return statusTickMsg{} })
+}
+
+// loadCRDsCmd reads the stored CRDs so ":" knows custom resources. The
+// catalog itself is changed in Update, never here.
+func loadCRDsCmd(c *common) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
+		defer cancel()
+		prefix := c.root + "/apiextensions.k8s.io/customresourcedefinitions/"
+		var objs []json.RawMessage
+		_, err := c.src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
+			v := c.dec.Decode(kv.Key, kv.Value, metaOf(kv))
+			if v.Object != nil {
+				objs = append(objs, v.Object)
+			}
+			return nil
+		})
+		if err != nil {
+			err = wrapf(err, "read CRDs under %q", prefix)
+		}
+		return crdsMsg{objs: objs, err: err}
+	}
+}
+
+func loadNamespacesCmd(c *common) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
+		defer cancel()
+		prefix := c.root + "/namespaces/"
+		page, err := c.src.Children(ctx, prefix, etcdsrc.ChildrenOptions{})
+		if err != nil {
+			return namespacesMsg{err: wrapf(err, "list namespaces")}
+		}
+		var names []string
+		for _, ch := range page.Children {
+			if ch.Leaf {
+				names = append(names, ch.Name)
+			}
+		}
+		return namespacesMsg{names: names}
+	}
+}
+
+// handleSource takes the source's status, CRDs and namespaces.
+func (m *Model) handleSource(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case statusTickMsg:
+		return statusCmd(m.c)
+	case statusMsg:
+		m.st.checked = true
+		if msg.err != nil {
+			m.st.connErr = msg.err.Error()
+			m.noteErr(msg.err)
+			return statusTickCmd(statusRetryEvery)
+		}
+		var cmds []tea.Cmd
+		if m.st.connErr != "" {
+			// Back after a failure: retry what failed.
+			m.st.connErr = ""
+			m.st.lastErr = ""
+			cmds = append(cmds, m.retryFailed())
+		}
+		st := msg.st
+		m.st.rev = max(m.st.rev, st.Revision)
+		m.st.endpoints, m.st.snapshot = st.Endpoints, st.Snapshot
+		m.st.state = describeStatus(st)
+		cmds = append(cmds, statusTickCmd(statusEvery))
+		return tea.Batch(cmds...)
+	case crdsMsg:
+		if msg.err != nil {
+			m.c.logf("crds: %v", msg.err)
+			return nil
+		}
+		m.st.crdsOK = true
+		for _, o := range msg.objs {
+			if err := m.c.cat.AddCRD(o); err != nil {
+				m.c.logf("add crd: %v", err)
+			}
+		}
+		m.prompt.setCompletion(kindNames(m.c.cat), m.prompt.namespaces)
+	case namespacesMsg:
+		if msg.err != nil {
+			m.c.logf("namespaces: %v", msg.err)
+			return nil
+		}
+		m.prompt.setCompletion(m.prompt.kinds, msg.names)
+	}
+	return nil
+}
+
+// retryFailed lists again the root level (and reads the CRDs) when they
+// failed while the source was unreachable.
+func (m *Model) retryFailed() tea.Cmd {
+	var cmds []tea.Cmd
+	r := m.tree.root
+	if r.err != nil && !r.loading {
+		r.err = nil
+		r.loading = true
+		cmds = append(cmds, listChildrenCmd(m.c, m.tree.epoch, r.key, "", 0))
+	}
+	if !m.st.crdsOK {
+		cmds = append(cmds, loadCRDsCmd(m.c), loadNamespacesCmd(m.c))
+	}
+	return tea.Batch(cmds...)
+}
+
+// unreachable is an error when no member of a live cluster answered: the
+// source reports that per member, the status line as a whole.
+func unreachable(st etcdsrc.Status) error {
+	if st.Snapshot != "" || len(st.Members) == 0 {
+		return nil
+	}
+	for _, mb := range st.Members {
+		if mb.Err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("no etcd member answers: %w", st.Members[0].Err)
+}
+
+// describeStatus says in a few words how the source is.
+func describeStatus(st etcdsrc.Status) string {
+	if st.Snapshot != "" {
+		return "snapshot"
+	}
+	parts := []string{"connected"}
+	if n := len(st.Members); n > 1 {
+		parts = append(parts, fmt.Sprintf("%d members", n))
+		for _, mb := range st.Members {
+			if mb.Leader {
+				parts = append(parts, "leader "+mb.Name)
+			}
+		}
+		down := 0
+		for _, mb := range st.Members {
+			if mb.Err != nil {
+				down++
+			}
+		}
+		if down > 0 {
+			parts = append(parts, fmt.Sprintf("%d down", down))
+		}
+	}
+	if len(st.Alarms) > 0 {
+		parts = append(parts, "alarm "+strings.Join(st.Alarms, ","))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// kindNames is every name ":" accepts, for completion.
+func kindNames(cat *decode.Catalog) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		s = strings.ToLower(s)
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	// Plurals first: tab completes to the first match, and "deploy"
+	// should become "deployments" as in kubectl and k9s.
+	kinds := cat.Kinds()
+	for _, k := range kinds {
+		add(k.Resource)
+	}
+	for _, k := range kinds {
+		add(k.Singular)
+		add(k.Kind)
+		for _, sn := range k.ShortNames {
+			add(sn)
+		}
+		if k.Group != "" {
+			add(k.Resource + "." + k.Group)
+		}
+	}
+	return out
+}
+
+// copiedMsg reports a copy to the clipboard.
+type copiedMsg struct{ err error }
+
+// copyCmd puts text on the clipboard with OSC 52, which works over ssh;
+// inside tmux the sequence is wrapped so tmux passes it on.
+func copyCmd(w io.Writer, text string) tea.Cmd {
+	return func() tea.Msg {
+		seq := osc52.New(text)
+		if os.Getenv("TMUX") != "" {
+			seq = seq.Tmux()
+		}
+		if _, err := seq.WriteTo(w); err != nil {
+			return copiedMsg{err: wrapf(err, "copy to clipboard")}
+		}
+		return copiedMsg{}
+	}
+}
+
+// savedMsg reports a save to a file.
+type savedMsg struct {
+	path string
+	err  error
+}
+
+func saveCmd(path, text string) tea.Cmd {
+	return func() tea.Msg {
+		if strings.HasPrefix(path, "~/") {
+			if home, err := os.UserHomeDir(); err == nil {
+				path = filepath.Join(home, path[2:])
+			}
+		}
+		// 0600: what is saved may be a secret revealed on screen.
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			return savedMsg{path: path, err: wrapf(err, "save %q", path)}
+		}
+		return savedMsg{path: path}
+	}
+}
+
+// defaultSaveName proposes a file name for the open key.
+func defaultSaveName(k string, mode viewMode) string {
+	name := k[strings.LastIndexByte(k, '/')+1:]
+	if name == "" {
+		name = "value"
+	}
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == 0 || r < ' ' {
+			return '_'
+		}
+		return r
+	}, decode.EscapeKey(name))
+	switch mode {
+	case modeJSON:
+		return name + ".json"
+	case modeRaw:
+		return name + ".hex"
+	}
+	return name + ".yaml"
+}

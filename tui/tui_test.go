@@ -1,0 +1,716 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/etcdscope/etcdscope/decode"
+	"github.com/etcdscope/etcdscope/etcdsrc"
+)
+
+func TestTreeRootShowsNamesThenCountsAndKinds(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	cmd := d.m.Init()
+	if cmd == nil {
+		t.Fatal("Init returned no Cmd")
+	}
+	if !d.m.tree.root.loading {
+		t.Fatal("root is not loading after Init")
+	}
+	d.run(cmd)
+	d.until("root names", func(m *Model) bool { return m.tree.root.loaded })
+	dep := d.m.tree.index["/registry/deployments/"]
+	if dep == nil {
+		t.Fatalf("no deployments node; rows: %v", rowKeys(d.m.tree))
+	}
+	d.until("root counts", func(m *Model) bool { return counted(m.tree.root) })
+	if dep.count <= 0 {
+		t.Errorf("deployments count = %d, want > 0", dep.count)
+	}
+	if got := d.m.c.kindLabel(dep.key); got != "apps/v1 Deployment" {
+		t.Errorf("kind label = %q, want apps/v1 Deployment", got)
+	}
+	view := d.m.View()
+	for _, want := range []string{"deployments/", "apps/v1 Deployment", "▾ /registry/"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("screen lacks %q:\n%s", want, view)
+		}
+	}
+	var total int64
+	for _, c := range d.m.tree.root.children {
+		total += c.count
+	}
+	if d.m.tree.root.count != total {
+		t.Errorf("root count %d, sum of children %d", d.m.tree.root.count, total)
+	}
+}
+
+func rowKeys(t treePane) []string {
+	var out []string
+	for _, r := range t.rows {
+		out = append(out, r.n.key)
+	}
+	return out
+}
+
+func firstLeaf(t *testing.T, n *node) *node {
+	t.Helper()
+	for _, c := range n.children {
+		if c.leaf {
+			return c
+		}
+	}
+	t.Fatalf("no key under %q", n.key)
+	return nil
+}
+
+func firstDir(t *testing.T, n *node) *node {
+	t.Helper()
+	for _, c := range n.children {
+		if !c.leaf {
+			return c
+		}
+	}
+	t.Fatalf("no directory under %q", n.key)
+	return nil
+}
+
+// openDeployment walks root → deployments → a namespace → a deployment and
+// opens it with enter.
+func openDeployment(t *testing.T, d *driver) string {
+	t.Helper()
+	d.selectPath("/registry/deployments/")
+	d.key("l")
+	dep := d.m.tree.index["/registry/deployments/"]
+	d.until("namespaces of deployments", func(m *Model) bool { return dep.loaded })
+	ns := firstDir(t, dep)
+	d.m.tree.selectKey(ns.key)
+	d.key("l")
+	d.until("deployments of "+ns.name, func(m *Model) bool { return ns.loaded })
+	leaf := firstLeaf(t, ns)
+	d.m.tree.selectKey(leaf.key)
+	d.key("enter")
+	d.until("the deployment", func(m *Model) bool { return m.obj.has && m.obj.key == leaf.key })
+	return leaf.key
+}
+
+func TestOpenObjectShowsYAMLAndHeader(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	k := openDeployment(t, d)
+	if d.m.focus != focusRight {
+		t.Errorf("focus = %v after enter on a key, want the object pane", d.m.focus)
+	}
+	o := d.m.obj
+	if !strings.Contains(o.r.plain, "kind: Deployment") || !strings.Contains(o.r.plain, "apiVersion: apps/v1") {
+		t.Fatalf("object text is not the deployment's YAML:\n%s", o.r.plain)
+	}
+	if o.val.Encoding != decode.EncodingProtobuf {
+		t.Errorf("encoding %q, want protobuf", o.val.Encoding)
+	}
+	view := d.m.View()
+	name := k[strings.LastIndexByte(k, '/')+1:]
+	for _, want := range []string{"apps/v1 Deployment", "protobuf", "rev ", "kind: Deployment", "name: " + name} {
+		if !strings.Contains(view, want) {
+			t.Errorf("screen lacks %q:\n%s", want, view)
+		}
+	}
+	if strings.Contains(o.r.plain, "managedFields") && o.r.folded > 0 {
+		t.Errorf("managedFields not folded by default")
+	}
+}
+
+func TestObjectTogglesJSONManagedFieldsRaw(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	openDeployment(t, d)
+	gen := d.m.obj.gen
+	d.key("y")
+	if d.m.obj.gen == gen || !d.m.obj.loading {
+		t.Fatal("y did not ask for a new rendering")
+	}
+	d.until("JSON", func(m *Model) bool { return !m.obj.loading })
+	if !strings.Contains(d.m.obj.r.plain, `"kind": "Deployment"`) {
+		t.Fatalf("y did not switch to JSON:\n%.300s", d.m.obj.r.plain)
+	}
+	d.key("y")
+	d.until("YAML", func(m *Model) bool { return !m.obj.loading })
+	if !strings.HasPrefix(d.m.obj.r.plain, "apiVersion:") {
+		t.Fatalf("second y did not switch back to YAML:\n%.300s", d.m.obj.r.plain)
+	}
+	if d.m.obj.r.folded > 0 {
+		d.key("m")
+		d.until("managedFields", func(m *Model) bool { return !m.obj.loading })
+		if !strings.Contains(d.m.obj.r.plain, "managedFields:") {
+			t.Errorf("m did not show managedFields")
+		}
+		d.key("m")
+		d.until("folded", func(m *Model) bool { return !m.obj.loading })
+	}
+	d.key("r")
+	d.until("raw", func(m *Model) bool { return !m.obj.loading })
+	if d.m.obj.r.plain != decode.HexDump(d.m.obj.kv.Value) {
+		t.Errorf("r did not show the hex dump of the stored bytes")
+	}
+	if !strings.Contains(d.m.obj.r.plain, "6b 38 73 00") { // "k8s\x00"
+		t.Errorf("hex dump lacks the protobuf magic:\n%.200s", d.m.obj.r.plain)
+	}
+}
+
+func TestStaleObjectReplyIsDropped(t *testing.T) {
+	d := newDriver(t, Options{}, 100, 30)
+	first := d.m.obj.open("/registry/namespaces/default")
+	second := d.m.obj.open("/registry/namespaces/kube-system")
+	d.send(first()) // the answer for a key the user has left
+	if d.m.obj.has {
+		t.Fatalf("a reply for %q was shown while %q is open", "/registry/namespaces/default", d.m.obj.key)
+	}
+	d.send(second())
+	if !d.m.obj.has || d.m.obj.kv.Key != "/registry/namespaces/kube-system" {
+		t.Fatalf("the current reply was not shown: key %q", d.m.obj.kv.Key)
+	}
+}
+
+func TestSecretMaskedUntilRevealed(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	var secret string
+	_, err := src.Range(context.Background(), "/registry/secrets/", 0, func(kv etcdsrc.KeyValue) error {
+		v := d.m.c.dec.Decode(kv.Key, kv.Value, nil)
+		if _, masked := decode.MaskSecrets(v.Object); masked && secret == "" {
+			secret = kv.Key
+		}
+		return nil
+	})
+	if err != nil || secret == "" {
+		t.Fatalf("no secret with data in the demo: %v", err)
+	}
+	d.send(openKeyMsg{key: secret, focus: true})
+	d.until("the secret", func(m *Model) bool { return m.obj.has })
+	if !d.m.obj.r.masked || !strings.Contains(d.m.obj.r.plain, decode.SecretMask) {
+		t.Fatalf("secret data not masked:\n%s", d.m.obj.r.plain)
+	}
+	if !d.m.keys.Reveal.Enabled() {
+		t.Fatal("x is not enabled on a secret")
+	}
+	d.key("x")
+	d.until("revealed", func(m *Model) bool { return !m.obj.loading })
+	if d.m.obj.r.masked || strings.Contains(d.m.obj.r.plain, decode.SecretMask) {
+		t.Fatalf("x did not reveal:\n%s", d.m.obj.r.plain)
+	}
+	d.key("x")
+	d.until("hidden", func(m *Model) bool { return !m.obj.loading })
+	if !d.m.obj.r.masked {
+		t.Fatal("second x did not mask again")
+	}
+}
+
+func TestKindCommandListsAllNamespacesAndOpens(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.key(":")
+	if !d.m.prompt.active() || d.m.prompt.kind != promptCommand {
+		t.Fatal(": did not open the command prompt")
+	}
+	d.typeText("deploy")
+	d.key("enter")
+	d.until("the deployment list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	if d.m.list.err != nil {
+		t.Fatal(d.m.list.err)
+	}
+	nss := map[string]bool{}
+	for _, it := range d.m.list.items {
+		if !strings.HasPrefix(it.key, "/registry/deployments/") {
+			t.Errorf("item %q is not a deployment", it.key)
+		}
+		nss[it.namespace] = true
+	}
+	if len(nss) < 2 {
+		t.Errorf("deployments from %d namespaces, want several: %v", len(nss), nss)
+	}
+	view := d.m.View()
+	for _, want := range []string{"NAMESPACE", "NAME", ":deployments (all namespaces)"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("screen lacks %q:\n%s", want, view)
+		}
+	}
+	d.until("ages of the rows on screen", func(m *Model) bool { return !m.list.items[0].created.IsZero() })
+	d.key("j", "enter")
+	want := d.m.list.selected().key
+	d.until("the object", func(m *Model) bool { return m.obj.has && m.obj.key == want })
+	if !strings.Contains(d.m.obj.r.plain, "kind: Deployment") {
+		t.Errorf("enter did not open the deployment")
+	}
+	d.key("tab") // back to the list
+	d.key("esc")
+	if d.m.left != leftTree {
+		t.Errorf("esc did not go back to the tree")
+	}
+}
+
+func TestKindCommandWithNamespaceAndFilter(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.key(":")
+	d.typeText("po kube-system")
+	d.key("enter")
+	d.until("the pod list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	if len(d.m.list.items) == 0 {
+		t.Fatal("no pods in kube-system")
+	}
+	for _, it := range d.m.list.items {
+		if !strings.HasPrefix(it.key, "/registry/pods/kube-system/") {
+			t.Errorf("item %q is not a kube-system pod", it.key)
+		}
+	}
+	if !strings.Contains(d.m.View(), ":pods (kube-system)") {
+		t.Errorf("title does not name the namespace:\n%s", d.m.View())
+	}
+	target := d.m.list.items[len(d.m.list.items)-1].name
+	d.key("/")
+	d.typeText(target)
+	d.until("filter applied", func(m *Model) bool { return m.list.filter == target })
+	if len(d.m.list.shown) == 0 || len(d.m.list.shown) == len(d.m.list.items) && len(d.m.list.items) > 1 {
+		t.Errorf("filter %q shows %d of %d", target, len(d.m.list.shown), len(d.m.list.items))
+	}
+	d.key("enter")
+	if d.m.list.selected() == nil || d.m.list.selected().name != target && !fuzzyMatch(target, d.m.list.selected().name) {
+		t.Errorf("the filtered row is not selected")
+	}
+}
+
+func TestKindCommandErrors(t *testing.T) {
+	d := newDriver(t, Options{}, 100, 30)
+	d.start()
+	d.key(":")
+	d.typeText("nosuchkind")
+	d.key("enter")
+	d.until("the error", func(m *Model) bool { return m.st.lastErr != "" })
+	if d.m.left != leftTree || !strings.Contains(d.m.st.lastErr, "nosuchkind") {
+		t.Fatalf("unknown kind: left %v, error %q", d.m.left, d.m.st.lastErr)
+	}
+	if !strings.Contains(d.m.View(), "nosuchkind") {
+		t.Errorf("the error is not on screen")
+	}
+	d.key("esc")
+	if d.m.st.lastErr != "" {
+		t.Errorf("esc did not clear the error")
+	}
+}
+
+func TestCRDKindsFromTheData(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	var crdKinds []decode.Kind
+	d.until("CRDs read", func(m *Model) bool {
+		crdKinds = crdKinds[:0]
+		for _, k := range m.c.cat.Kinds() {
+			if k.CRD {
+				crdKinds = append(crdKinds, k)
+			}
+		}
+		return len(crdKinds) > 0
+	})
+	k := crdKinds[0]
+	full := k.Resource + "." + k.Group
+	found := false
+	for _, s := range d.m.prompt.kinds {
+		found = found || s == full
+	}
+	if !found {
+		t.Errorf("completion lacks %q", full)
+	}
+	d.key(":")
+	d.typeText(full)
+	d.key("enter")
+	d.until("the custom resources", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	if d.m.list.err != nil || len(d.m.list.items) == 0 {
+		t.Fatalf("no %s listed: %v", full, d.m.list.err)
+	}
+}
+
+func TestCommandCompletion(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.until("namespaces for completion", func(m *Model) bool { return len(m.prompt.namespaces) > 0 })
+	d.key(":")
+	d.typeText("deployme")
+	d.key("tab")
+	if got := d.m.prompt.in.Value(); got != "deployments" {
+		t.Errorf("tab completed %q, want deployments", got)
+	}
+	d.typeText(" kube-s")
+	d.key("tab")
+	if got := d.m.prompt.in.Value(); got != "deployments kube-system" {
+		t.Errorf("tab completed %q, want deployments kube-system", got)
+	}
+	d.key("esc")
+	if d.m.prompt.active() {
+		t.Error("esc did not close the prompt")
+	}
+}
+
+func TestTreeFilterOnALevel(t *testing.T) {
+	d := newDriver(t, Options{}, 100, 30)
+	d.start()
+	d.key("j") // onto the first child: the filter applies to the root level
+	d.key("/")
+	d.typeText("cfgmp")
+	d.until("filtered", func(m *Model) bool { return m.tree.root.filter == "cfgmp" })
+	var names []string
+	for _, r := range d.m.tree.rows[1:] {
+		names = append(names, r.n.name)
+	}
+	if len(names) != 1 || names[0] != "configmaps" {
+		t.Fatalf("filter cfgmp shows %v, want [configmaps]", names)
+	}
+	d.key("enter")
+	d.key("esc")
+	if d.m.tree.root.filter != "" {
+		t.Errorf("esc did not clear the filter")
+	}
+}
+
+func TestObjectSearch(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	openDeployment(t, d)
+	d.key("/")
+	if d.m.prompt.kind != promptSearch {
+		t.Fatalf("/ in the object pane opened %v, want search", d.m.prompt.kind)
+	}
+	d.typeText("replicas")
+	d.key("enter")
+	d.until("search done", func(m *Model) bool { return m.obj.search != "" })
+	if len(d.m.obj.matches) == 0 {
+		t.Fatal("no match for replicas")
+	}
+	first := d.m.obj.matchIdx
+	d.key("n")
+	if len(d.m.obj.matches) > 1 && d.m.obj.matchIdx == first {
+		t.Error("n did not move to the next match")
+	}
+	if !strings.Contains(d.m.View(), "/replicas") {
+		t.Errorf("the search is not shown")
+	}
+	d.key("esc")
+	if d.m.obj.search != "" {
+		t.Error("esc did not end the search")
+	}
+}
+
+func TestHistoryDiff(t *testing.T) {
+	ctx := context.Background()
+	k := "/registry/configmaps/tui-history/app"
+	base, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(base.Value), "info") {
+		t.Fatalf("%s has no %q to change", base.Key, "info")
+	}
+	for i := range 3 {
+		// Same length: the protobuf's length prefixes stay right.
+		v := strings.Replace(string(base.Value), "info", fmt.Sprintf("v%03d", i), 1)
+		if _, err := client.Put(ctx, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.send(openKeyMsg{key: k, focus: true})
+	d.until("object", func(m *Model) bool { return m.obj.has })
+	d.key("H")
+	if d.m.right != rightHistory {
+		t.Fatal("H did not open the history")
+	}
+	d.until("history and its diff", func(m *Model) bool { return len(m.hist.revs) > 0 && m.hist.note != "" })
+	if len(d.m.hist.revs) != 3 {
+		t.Fatalf("%d revisions, want 3", len(d.m.hist.revs))
+	}
+	view := d.m.View()
+	if !strings.Contains(view, "3 revisions held") || !strings.Contains(view, "lines changed") {
+		t.Errorf("history screen:\n%s", view)
+	}
+	d.key("j", "j") // the oldest: nothing older to diff with
+	d.until("oldest", func(m *Model) bool { return strings.Contains(m.hist.note, "oldest") })
+	d.key("v", "k", "k") // base on the oldest, compare with the newest
+	d.until("diff newest against oldest", func(m *Model) bool {
+		return strings.Contains(m.hist.note, formatCount(m.hist.revs[2].ModRevision)+" → "+formatCount(m.hist.revs[0].ModRevision))
+	})
+	d.key("esc")
+	if d.m.right != rightObject {
+		t.Error("esc did not close the history")
+	}
+}
+
+func firstKey(t *testing.T, prefix string) string {
+	t.Helper()
+	var k string
+	errStop := errors.New("stop")
+	_, err := src.Range(context.Background(), prefix, 0, func(kv etcdsrc.KeyValue) error {
+		k = kv.Key
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		t.Fatal(err)
+	}
+	if k == "" {
+		t.Fatalf("nothing under %q", prefix)
+	}
+	return k
+}
+
+func TestWatchFollowsPutsAndDeletes(t *testing.T) {
+	ctx := context.Background()
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.selectPath("/registry/configmaps/")
+	d.key("l")
+	cms := d.m.tree.index["/registry/configmaps/"]
+	d.until("configmaps counted", func(m *Model) bool { return counted(cms) && cms.count > 0 })
+	before := cms.count
+	rootBefore := d.m.tree.root.count
+	d.key("w")
+	if !d.m.w.on || d.m.w.prefix != "/registry/configmaps/" {
+		t.Fatalf("w: watching %v %q", d.m.w.on, d.m.w.prefix)
+	}
+	d.until("watch started", func(m *Model) bool { return m.w.ch != nil })
+
+	value, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := "/registry/configmaps/tui-watch/cm-1"
+	if _, err := client.Put(ctx, k, string(value.Value)); err != nil {
+		t.Fatal(err)
+	}
+	d.until("the put in the tree", func(m *Model) bool { return m.tree.index["/registry/configmaps/tui-watch/"] != nil })
+	if cms.count != before+1 || d.m.tree.root.count != rootBefore+1 {
+		t.Errorf("counts after a create: configmaps %d (was %d), root %d (was %d)", cms.count, before, d.m.tree.root.count, rootBefore)
+	}
+	if n := d.m.tree.index["/registry/configmaps/tui-watch/"]; n.mark != markAdd || n.count != 1 {
+		t.Errorf("new directory: mark %v count %d", n.mark, n.count)
+	}
+	if !strings.Contains(d.m.View(), "tui-watch/") {
+		t.Errorf("the new key is not on screen:\n%s", d.m.View())
+	}
+	if !logHas(d.m, etcdsrc.EventPut, k) {
+		t.Error("the put is not in the event log")
+	}
+
+	// Open it, change it: the object pane shows the diff.
+	d.send(openKeyMsg{key: k})
+	d.until("opened", func(m *Model) bool { return m.obj.has && m.obj.key == k })
+	// Same length: the protobuf's length prefixes stay right.
+	changed := strings.Replace(string(value.Value), "info", "warn", 1)
+	if _, err := client.Put(ctx, k, changed); err != nil {
+		t.Fatal(err)
+	}
+	d.until("the change", func(m *Model) bool { return m.obj.diffNote != "" })
+	if !hasLine(d.m.obj.diffPlain, "+ ", `"LOG_LEVEL":"warn"`) || !hasLine(d.m.obj.diffPlain, "- ", `"LOG_LEVEL":"info"`) {
+		t.Errorf("diff does not show the change:\n%s", d.m.obj.diffPlain)
+	}
+
+	if _, err := client.Delete(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	d.until("the delete", func(m *Model) bool { return logHas(m, etcdsrc.EventDelete, k) })
+	if cms.count != before {
+		t.Errorf("configmaps count %d after the delete, want %d", cms.count, before)
+	}
+	if d.m.obj.deleted == 0 {
+		t.Error("the open object is not marked deleted")
+	}
+	d.until("the row removed", func(m *Model) bool { return m.tree.index["/registry/configmaps/tui-watch/"] == nil })
+	if strings.Contains(d.m.tree.View(), "tui-watch/") {
+		t.Errorf("the deleted directory is still on screen")
+	}
+
+	// Pause holds events; resume applies them.
+	d.key("p")
+	if !d.m.w.paused {
+		t.Fatal("p did not pause")
+	}
+	if _, err := client.Put(ctx, k, string(value.Value)); err != nil {
+		t.Fatal(err)
+	}
+	d.until("held while paused", func(m *Model) bool { return len(m.w.held) > 0 })
+	if d.m.tree.index["/registry/configmaps/tui-watch/"] != nil {
+		t.Error("a paused watch changed the tree")
+	}
+	d.key("p")
+	if d.m.tree.index["/registry/configmaps/tui-watch/"] == nil {
+		t.Error("resume did not apply the held events")
+	}
+	if _, err := client.Delete(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	d.key("w")
+	if d.m.w.on {
+		t.Error("second w did not stop the watch")
+	}
+}
+
+// hasLine reports whether text has a line starting with prefix that
+// contains s.
+func hasLine(text, prefix, s string) bool {
+	for l := range strings.Lines(text) {
+		if strings.HasPrefix(l, prefix) && strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func logHas(m *Model, typ etcdsrc.EventType, k string) bool {
+	for i := range m.events.rows {
+		r := m.events.at(i)
+		if r.typ == typ && r.key == k {
+			return true
+		}
+	}
+	return false
+}
+
+func TestWatchCompactionRelists(t *testing.T) {
+	ctx := context.Background()
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.selectPath("/registry/configmaps/")
+	d.key("l")
+	cms := d.m.tree.index["/registry/configmaps/"]
+	d.until("configmaps counted", func(m *Model) bool { return counted(cms) })
+	d.key("w")
+	d.until("watch started", func(m *Model) bool { return m.w.ch != nil })
+	// Stop reading, write, compact past the watch's start: etcd cancels it.
+	startRev := d.m.tree.minRev(d.m.w.prefix) + 1
+	k := "/registry/configmaps/tui-compact/cm"
+	resp, err := client.Put(ctx, k, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Delete(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	// A fresh watch below the compaction reports it at once.
+	if _, err := client.Compact(ctx, resp.Header.Revision+1); err != nil {
+		t.Fatal(err)
+	}
+	d.m.stopWatch()
+	d.m.w = watchState{on: true, prefix: "/registry/configmaps/", gen: d.m.w.gen + 1}
+	wctx, cancel := context.WithCancel(d.ctx)
+	d.m.w.cancel = cancel
+	d.run(startWatchCmd(d.m.c, wctx, d.m.w.gen, d.m.w.prefix, startRev))
+	d.until("compaction in the log", func(m *Model) bool { return logHas(m, etcdsrc.EventCompacted, "") })
+	if !strings.Contains(d.m.st.lastErr, "compaction") {
+		t.Errorf("status line: %q", d.m.st.lastErr)
+	}
+	d.until("listed again", func(m *Model) bool { return counted(cms) && !cms.loading })
+	d.until("watching again", func(m *Model) bool { return m.w.ch != nil && m.tree.minRev(m.w.prefix) > resp.Header.Revision })
+}
+
+func TestUnreachableShowsErrorAndKeepsRunning(t *testing.T) {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{"127.0.0.1:1"}, DialTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	dead := etcdsrc.NewLiveFromClient(cli, etcdsrc.Config{CommandTimeout: time.Second})
+	d := newDriver(t, Options{Source: dead, Title: "127.0.0.1:1"}, 80, 24)
+	d.ignore = func(msg tea.Msg) bool { _, tick := msg.(statusTickMsg); return tick }
+	d.run(d.m.Init())
+	d.until("the status error", func(m *Model) bool { return m.st.connErr != "" && m.tree.root.err != nil })
+	view := d.m.View()
+	for _, want := range []string{"unreachable", "127.0.0.1:1", "✗"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("screen lacks %q:\n%s", want, view)
+		}
+	}
+	// Keys still work.
+	d.key("?")
+	if d.m.right != rightHelp {
+		t.Error("? did not open help")
+	}
+	d.key("esc", "j", "k", ":")
+	d.typeText("po")
+	d.key("enter")
+	d.until("the list fails", func(m *Model) bool { return m.list.err != nil })
+	if !strings.Contains(d.m.View(), `range "/registry/pods/"`) {
+		t.Errorf("list error not shown:\n%s", d.m.View())
+	}
+}
+
+func TestSaveAndCopy(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	openDeployment(t, d)
+	path := filepath.Join(t.TempDir(), "dep.yaml")
+	d.key("ctrl+s")
+	if d.m.prompt.kind != promptSave || !strings.HasSuffix(d.m.prompt.in.Value(), ".yaml") {
+		t.Fatalf("ctrl+s prompt %v %q", d.m.prompt.kind, d.m.prompt.in.Value())
+	}
+	d.m.prompt.in.SetValue(path)
+	d.key("enter")
+	d.until("saved", func(m *Model) bool { return strings.HasPrefix(m.obj.message, "saved") })
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != d.m.obj.r.plain {
+		t.Fatalf("saved file differs from the screen: %v", err)
+	}
+	d.key("c")
+	d.until("copied", func(m *Model) bool { return strings.HasPrefix(m.obj.message, "copied") })
+	clip := d.m.c.clip.(*strings.Builder).String()
+	if !strings.HasPrefix(clip, "\x1b]52;c;") && !strings.HasPrefix(clip, "\x1bPtmux;") {
+		t.Errorf("clipboard got %q, want an OSC 52 sequence", clip[:min(len(clip), 20)])
+	}
+}
+
+func TestHelpListsOnlyWorkingKeys(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.key("?")
+	help := d.m.View()
+	for _, absent := range []string{"managedFields", "reveal", "pause", "stats"} {
+		if strings.Contains(help, absent) {
+			t.Errorf("help lists %q with no object open and no watch:\n%s", absent, help)
+		}
+	}
+	for _, present := range []string{"kind", "filter", "watch", "quit"} {
+		if !strings.Contains(help, present) {
+			t.Errorf("help lacks %q", present)
+		}
+	}
+	d.key("?")
+	openDeployment(t, d)
+	d.key("?")
+	if help := d.m.View(); !strings.Contains(help, "yaml/json") || !strings.Contains(help, "copy") {
+		t.Errorf("help with an object open:\n%s", help)
+	}
+}
+
+func TestMouseSelectsAndScrolls(t *testing.T) {
+	d := newDriver(t, Options{}, 100, 30)
+	d.start()
+	// The body starts under the header (y 1) and its border (y 2): row 3
+	// on screen is the second tree row.
+	d.send(tea.MouseMsg{X: 5, Y: 3, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	if d.m.tree.cursor != 1 {
+		t.Errorf("click on the second row: cursor %d", d.m.tree.cursor)
+	}
+	d.send(tea.MouseMsg{X: 5, Y: 5, Action: tea.MouseActionPress, Button: tea.MouseButtonWheelDown})
+	if d.m.tree.cursor != 4 {
+		t.Errorf("wheel down: cursor %d, want 4", d.m.tree.cursor)
+	}
+	d.send(tea.MouseMsg{X: 80, Y: 5, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	if d.m.focus != focusRight {
+		t.Errorf("click on the right pane: focus %v", d.m.focus)
+	}
+}

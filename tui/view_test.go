@@ -1,0 +1,86 @@
+package tui
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/etcdscope/etcdscope/etcdsrc"
+)
+
+// goldenNow is a fixed "now" for ages, a few days after the demo's
+// objects were created.
+var goldenNow = time.Date(2026, time.March, 5, 8, 0, 0, 0, time.UTC)
+
+// goldenDriver is a model over the /golden tree, which no test changes,
+// with a fixed clock and a fixed status (the live revision moves as other
+// tests write under /registry).
+func goldenDriver(t *testing.T, w, h int) *driver {
+	t.Helper()
+	d := newDriver(t, Options{Root: goldenRoot, Title: "demo 127.0.0.1:2379"}, w, h)
+	d.m.c.now = func() time.Time { return goldenNow }
+	d.ignore = func(msg tea.Msg) bool {
+		switch msg.(type) {
+		case statusMsg, statusTickMsg:
+			return true
+		}
+		return false
+	}
+	d.send(statusMsg{st: etcdsrc.Status{Endpoints: []string{"127.0.0.1:2379"}, Revision: goldenRev}})
+	d.run(d.m.Init())
+	d.until("the root level", func(m *Model) bool { return counted(m.tree.root) && m.tree.root.count >= 0 })
+	d.until("CRDs", func(m *Model) bool { return m.st.crdsOK })
+	return d
+}
+
+var goldenSizes = []struct{ w, h int }{{80, 24}, {160, 45}}
+
+func TestViewGolden(t *testing.T) {
+	scenes := []struct {
+		name string
+		do   func(t *testing.T, d *driver)
+	}{
+		{"tree", func(t *testing.T, d *driver) {}},
+		{"object", func(t *testing.T, d *driver) {
+			d.selectPath(goldenRoot + "/deployments/")
+			d.key("l")
+			dep := d.m.tree.index[goldenRoot+"/deployments/"]
+			d.until("namespaces", func(m *Model) bool { return counted(dep) })
+			ns := d.m.tree.index[goldenRoot+"/deployments/kube-system/"]
+			if ns == nil {
+				t.Fatal("no kube-system deployments")
+			}
+			d.m.tree.selectKey(ns.key)
+			d.key("l")
+			d.until("deployments", func(m *Model) bool { return ns.loaded })
+			d.m.tree.selectKey(firstLeaf(t, ns).key)
+			d.key("enter")
+			d.until("object", func(m *Model) bool { return m.obj.has })
+		}},
+		{"kind-list", func(t *testing.T, d *driver) {
+			d.key(":")
+			d.typeText("deploy")
+			d.key("enter")
+			d.until("list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+			d.until("ages", func(m *Model) bool { return !m.list.items[0].created.IsZero() })
+			d.until("the first one previewed", func(m *Model) bool { return m.obj.has })
+		}},
+		{"help", func(t *testing.T, d *driver) { d.key("?") }},
+		{"prompt", func(t *testing.T, d *driver) {
+			d.key(":")
+			d.typeText("dep")
+		}},
+	}
+	for _, sc := range scenes {
+		for _, sz := range goldenSizes {
+			t.Run(fmt.Sprintf("%s-%dx%d", sc.name, sz.w, sz.h), func(t *testing.T) {
+				d := goldenDriver(t, sz.w, sz.h)
+				sc.do(t, d)
+				golden.RequireEqual(t, []byte(d.m.View()))
+			})
+		}
+	}
+}
