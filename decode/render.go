@@ -12,31 +12,313 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 )
 
 // YAML renders a JSON document as YAML the way kubectl shows it (two-space
-// indent, sequences not indented under their key) while keeping member
-// order and number literals exactly; strings that would read back as
-// numbers, booleans or null are quoted.
+// indent, sequences not indented under their key, multi-line strings as
+// literal blocks) while keeping member order and number literals exactly.
+// Strings that a YAML 1.1 or 1.2 reader would take for anything else
+// (numbers, booleans, null, timestamps) are quoted.
+//
+// It writes block YAML itself rather than through go.yaml.in/yaml/v3's
+// encoder: that encoder keeps every event of a document in a queue that
+// only grows, which made a Pod cost several times the 300 µs budget. The
+// tests hold this writer to the library: its output must read back, with
+// yaml/v3, to exactly the document it was given.
 func YAML(doc json.RawMessage) ([]byte, error) {
 	root, err := parseJSON(doc)
 	if err != nil {
 		return nil, fmt.Errorf("render yaml: %w", err)
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(doc) + len(doc)/4)
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	enc.CompactSeqIndent()
-	if err := enc.Encode(toYAMLNode(root)); err != nil {
-		return nil, fmt.Errorf("render yaml: %w", err)
+	w := yamlWriter{out: make([]byte, 0, len(doc)+len(doc)/2)}
+	switch {
+	case root.kind == jsonObject && len(root.members) > 0:
+		w.mapping(root, 0)
+	case root.kind == jsonArray && len(root.items) > 0:
+		w.sequence(root, 0)
+	default:
+		w.scalar(root, 2)
+		w.out = append(w.out, '\n')
 	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("render yaml: %w", err)
+	return w.out, nil
+}
+
+// yamlWriter writes block-style YAML from an ordered JSON tree.
+type yamlWriter struct{ out []byte }
+
+func (w *yamlWriter) indent(n int) {
+	for range n {
+		w.out = append(w.out, ' ')
 	}
-	return buf.Bytes(), nil
+}
+
+// mapping writes a non-empty object whose first key goes where the
+// cursor is and whose other keys are indented by ind.
+func (w *yamlWriter) mapping(n *jsonNode, ind int) {
+	for i, m := range n.members {
+		if i > 0 {
+			w.indent(ind)
+		}
+		w.key(m.name, ind)
+		w.out = append(w.out, ':')
+		w.value(m.value, ind, true)
+	}
+}
+
+// sequence writes a non-empty array whose first item goes where the
+// cursor is and whose other items are indented by ind.
+func (w *yamlWriter) sequence(n *jsonNode, ind int) {
+	for i, it := range n.items {
+		if i > 0 {
+			w.indent(ind)
+		}
+		w.out = append(w.out, '-')
+		w.value(it, ind, false)
+	}
+}
+
+// value writes what follows "key:" (inMap) or "-", ending with a newline;
+// ind is the indentation of that key or dash.
+func (w *yamlWriter) value(v *jsonNode, ind int, inMap bool) {
+	switch {
+	case v.kind == jsonObject && len(v.members) > 0:
+		if inMap {
+			w.out = append(w.out, '\n')
+			w.indent(ind + 2)
+		} else {
+			w.out = append(w.out, ' ')
+		}
+		w.mapping(v, ind+2)
+	case v.kind == jsonArray && len(v.items) > 0:
+		if inMap {
+			// Compact: the dashes line up with the key, as kubectl writes.
+			w.out = append(w.out, '\n')
+			w.indent(ind)
+			w.sequence(v, ind)
+		} else {
+			w.out = append(w.out, ' ')
+			w.sequence(v, ind+2)
+		}
+	default:
+		w.out = append(w.out, ' ')
+		w.scalar(v, ind+2)
+		w.out = append(w.out, '\n')
+	}
+}
+
+// scalar writes a scalar (or an empty collection) on the current line;
+// a literal block's lines are indented by ind.
+func (w *yamlWriter) scalar(v *jsonNode, ind int) {
+	switch v.kind {
+	case jsonNull:
+		w.out = append(w.out, "null"...)
+	case jsonBool:
+		w.out = strconv.AppendBool(w.out, v.boolean)
+	case jsonNumber:
+		if _, err := strconv.ParseFloat(v.text, 64); err != nil {
+			// Beyond float64's range: readers would take it as a string.
+			w.out = append(w.out, "!!float "...)
+		}
+		w.out = append(w.out, v.text...)
+	case jsonArray:
+		w.out = append(w.out, "[]"...)
+	case jsonObject:
+		w.out = append(w.out, "{}"...)
+	case jsonString:
+		w.str(v.text, ind, true)
+	}
+}
+
+// maxImplicitKey is YAML's limit on the length of an implicit key; a
+// longer one is written as an explicit "? key" line.
+const maxImplicitKey = 1024
+
+// key writes a mapping key, plain when that reads back as the same string,
+// up to the colon that follows it.
+func (w *yamlWriter) key(s string, ind int) {
+	// The margin leaves room for what a reader counts beyond the key text.
+	start := len(w.out)
+	w.str(s, ind, false)
+	if len(w.out)-start > maxImplicitKey-24 {
+		k := string(w.out[start:])
+		w.out = append(append(w.out[:start], "? "...), k...)
+		w.out = append(w.out, '\n')
+		w.indent(ind)
+	}
+}
+
+// str writes a string scalar in the style yaml/v3 and kubectl choose:
+// double-quoted when it would read as another type, else plain when it
+// can be, a literal block for several lines, single-quoted for one line
+// of printable text, double-quoted (with escapes) for anything else.
+func (w *yamlWriter) str(s string, ind int, block bool) {
+	switch {
+	case readsAsOther(s):
+		w.quoted(s)
+	case plainChars(s):
+		w.out = append(w.out, s...)
+	case block && literalSafe(s):
+		w.literal(s, ind)
+	case singleQuotable(s):
+		w.out = append(w.out, '\'')
+		w.out = append(w.out, strings.ReplaceAll(s, "'", "''")...)
+		w.out = append(w.out, '\'')
+	default:
+		w.quoted(s)
+	}
+}
+
+// quoted writes a double-quoted scalar. JSON's escapes are a subset of
+// YAML's; what YAML would read as a line break or not print is escaped.
+func (w *yamlWriter) quoted(s string) {
+	b := append(w.out, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r == ' ' || (r != utf8.RuneError && unicode.IsPrint(r)):
+			b = utf8.AppendRune(b, r)
+		case r > 0xffff:
+			b = fmt.Appendf(b, "\\U%08x", r)
+		default:
+			b = fmt.Appendf(b, "\\u%04x", r)
+		}
+	}
+	w.out = append(b, '"')
+}
+
+// literal writes s, which holds line breaks, as a literal block scalar
+// with the chomping indicator that keeps its trailing newlines exact. Its
+// lines are indented by ind; the caller ends the last one.
+func (w *yamlWriter) literal(s string, ind int) {
+	body := strings.TrimRight(s, "\n")
+	trailing := len(s) - len(body)
+	w.out = append(w.out, '|')
+	if s[0] == ' ' || s[0] == '\n' {
+		// Leading white space would be taken for indentation.
+		w.out = append(w.out, '2')
+	}
+	switch trailing {
+	case 0:
+		w.out = append(w.out, '-')
+	case 1:
+	default:
+		w.out = append(w.out, '+')
+	}
+	for line := range strings.SplitSeq(body, "\n") {
+		w.out = append(w.out, '\n')
+		if line != "" {
+			w.indent(ind)
+			w.out = append(w.out, line...)
+		}
+	}
+	for i := 1; i < trailing; i++ {
+		w.out = append(w.out, '\n')
+	}
+}
+
+// yamlWords are plain scalars that YAML 1.2 or 1.1 readers (kubectl's
+// goyaml.v2 among them) resolve to null, booleans or merge keys.
+var yamlWords = map[string]bool{
+	"null": true, "Null": true, "NULL": true, "~": true,
+	"true": true, "True": true, "TRUE": true, "false": true, "False": true, "FALSE": true,
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true,
+	"n": true, "N": true, "no": true, "No": true, "NO": true,
+	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
+	"<<": true, "=": true,
+	".nan": true, ".NaN": true, ".NAN": true, ".inf": true, ".Inf": true, ".INF": true,
+	"+.inf": true, "+.Inf": true, "+.INF": true, "-.inf": true, "-.Inf": true, "-.INF": true,
+}
+
+// readsAsOther reports whether s, written plain, would read back as
+// something other than a string: null, a boolean, a number, a timestamp.
+// Such strings are double-quoted, as yaml/v3 quotes them.
+func readsAsOther(s string) bool {
+	if s == "" || yamlWords[s] {
+		return true
+	}
+	c := s[0]
+	return (c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9')) && mayResolveNonString(s)
+}
+
+// plainChars reports whether s is made of what a plain scalar may hold
+// where it may hold it. It errs on the side of quoting.
+func plainChars(s string) bool {
+	switch c := s[0]; {
+	case strings.IndexByte("?:,[]{}#&*!|>'\"%@`~ \t", c) >= 0:
+		return false // indicators and leading white space
+	case c == '-' && (len(s) == 1 || s[1] == ' ' || s[1] == '\t' || strings.HasPrefix(s, "---")):
+		return false // a sequence entry or a document marker
+	case c == '.' && strings.HasPrefix(s, "..."):
+		return false // a document end marker
+	}
+	if last := s[len(s)-1]; last == ' ' || last == ':' {
+		return false
+	}
+	if strings.Contains(s, ": ") || strings.Contains(s, " #") {
+		return false
+	}
+	for _, r := range s {
+		if r != ' ' && (r == utf8.RuneError || !unicode.IsPrint(r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// singleQuotable reports whether s can be single-quoted: one line of
+// printable characters.
+func singleQuotable(s string) bool {
+	for _, r := range s {
+		if r != ' ' && (r == utf8.RuneError || !unicode.IsPrint(r)) {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	yamlFloat       = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+	yamlDate        = regexp.MustCompile(`^[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?`)
+	yamlSexagesimal = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$`)
+)
+
+// mayResolveNonString reports whether a plain scalar starting with a digit
+// could read as an integer (any base, with underscores), a float, a
+// timestamp or a YAML 1.1 sexagesimal number.
+func mayResolveNonString(s string) bool {
+	plain := strings.ReplaceAll(s, "_", "")
+	if _, err := strconv.ParseInt(plain, 0, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		return true
+	}
+	if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return true
+	}
+	return yamlFloat.MatchString(plain) || yamlDate.MatchString(s) || yamlSexagesimal.MatchString(s)
+}
+
+// literalSafe reports whether s, which holds line breaks, reads back
+// exactly from a literal block: printable lines with something on them.
+func literalSafe(s string) bool {
+	if !strings.Contains(s, "\n") || strings.Trim(s, "\n") == "" {
+		return false
+	}
+	for _, r := range s {
+		if r != '\n' && r != '\t' && r != ' ' && (r == utf8.RuneError || !unicode.IsPrint(r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // IndentJSON renders a JSON document with four-space indentation as
@@ -54,59 +336,6 @@ func IndentJSON(doc json.RawMessage) ([]byte, error) {
 // HexDump renders binary bytes as the classic offset / hex / ASCII dump
 // (hexdump -C).
 func HexDump(b []byte) string { return hex.Dump(b) }
-
-// toYAMLNode converts an ordered JSON tree to a YAML node tree. Scalars
-// carry the tag of their JSON type so the encoder quotes strings that
-// would otherwise resolve to something else and writes numbers as their
-// literal.
-func toYAMLNode(n *jsonNode) *yaml.Node {
-	switch n.kind {
-	case jsonNull:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
-	case jsonBool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(n.boolean)}
-	case jsonNumber:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: numberTag(n.text), Value: n.text}
-	case jsonString:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: n.text}
-	case jsonArray:
-		y := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: make([]*yaml.Node, 0, len(n.items))}
-		if len(n.items) == 0 {
-			y.Style = yaml.FlowStyle // []
-		}
-		for _, it := range n.items {
-			y.Content = append(y.Content, toYAMLNode(it))
-		}
-		return y
-	default:
-		y := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: make([]*yaml.Node, 0, 2*len(n.members))}
-		if len(n.members) == 0 {
-			y.Style = yaml.FlowStyle // {}
-		}
-		for _, m := range n.members {
-			y.Content = append(y.Content,
-				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: m.name},
-				toYAMLNode(m.value))
-		}
-		return y
-	}
-}
-
-// numberTag is !!int for integer literals a YAML reader can hold in 64
-// bits, !!float otherwise; the encoder drops the tag whenever the literal
-// already reads back that way.
-func numberTag(lit string) string {
-	if strings.ContainsAny(lit, ".eE") {
-		return "!!float"
-	}
-	if _, err := strconv.ParseInt(lit, 10, 64); err == nil {
-		return "!!int"
-	}
-	if _, err := strconv.ParseUint(lit, 10, 64); err == nil {
-		return "!!int"
-	}
-	return "!!float"
-}
 
 // maxYAMLNodes bounds the nodes one YAML value may expand to through
 // aliases, so a small document cannot blow up.
