@@ -40,7 +40,10 @@ func Run(ctx context.Context, c *clientv3.Client, opts Options, interval time.Du
 	if err != nil {
 		return err
 	}
-	l := &life{c: c, cd: cd, opts: opts, rng: newRand(opts.Seed + 1), pods: map[string]*corev1.Pod{}}
+	// Run's choices need not repeat: it plays on the real clock anyway, and
+	// a second Run on the same cluster must not pick the same new names.
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(opts.Seed)))
+	l := &life{c: c, cd: cd, opts: opts, rng: rng, pods: map[string]*corev1.Pod{}}
 	stopped := func(err error) error {
 		if ctx.Err() != nil {
 			return nil
@@ -199,11 +202,7 @@ func (l *life) renewLeases(now time.Time) error {
 func (l *life) startPending(ctx context.Context, now time.Time, t metav1.Time) error {
 	for _, p := range l.pending {
 		scheduled := p.Status.Conditions[len(p.Status.Conditions)-1].LastTransitionTime
-		podRunning(l.rng, p, p.Status.HostIP, podIPNear(l.rng, p.Status.HostIP, p.Annotations[podIPHint]), scheduled, t)
-		delete(p.Annotations, podIPHint)
-		if len(p.Annotations) == 0 {
-			p.Annotations = nil
-		}
+		podRunning(l.rng, p, p.Status.HostIP, podIPNear(l.rng, p.Status.HostIP, p.Status.PodIP), scheduled, t)
 		key := l.key("pods", p.Namespace, p.Name)
 		if err := l.put(key, p); err != nil {
 			return err
@@ -226,12 +225,9 @@ func (l *life) startPending(ctx context.Context, now time.Time, t metav1.Time) e
 	return nil
 }
 
-// podIPHint carries, on a pending pod in memory only, the address of the
-// pod it replaces, so the new one gets an address on the same node.
-const podIPHint = "demo.etcdscope.io/ip-hint"
-
-// podIPNear returns an address in the same /24 as hint (a pod address on
-// the node), or a host-network pod's node address.
+// podIPNear returns an address in the same /24 as hint (the address of
+// the pod it replaces, on the same node), or the node's address when there
+// is no hint.
 func podIPNear(rng *rand.Rand, hostIP, hint string) string {
 	i := strings.LastIndexByte(hint, '.')
 	if i < 0 {
@@ -248,8 +244,12 @@ func (l *life) replaceOne(ctx context.Context, now time.Time, t metav1.Time) err
 	}
 	i := l.rng.IntN(len(l.running))
 	key := l.running[i]
-	l.running = slices.Delete(l.running, i, i+1)
 	old := l.pods[key]
+	p, err := l.createReplacement(ctx, old, t)
+	if err != nil || p == nil {
+		return err
+	}
+	l.running = slices.Delete(l.running, i, i+1)
 	delete(l.pods, key)
 
 	// The old pod: graceful deletion first, the kubelet stops it, and the
@@ -266,36 +266,7 @@ func (l *life) replaceOne(ctx context.Context, now time.Time, t metav1.Time) err
 		}
 	}
 
-	// Its replacement, created by the ReplicaSet and bound by the
-	// scheduler; it starts next tick.
 	rs := rsOwner(old)
-	p := &corev1.Pod{Spec: *old.Spec.DeepCopy()}
-	p.Name = rs.Name + "-" + nameSuffix(l.rng, 5)
-	p.GenerateName = rs.Name + "-"
-	p.Namespace = old.Namespace
-	p.UID = newUID(l.rng)
-	p.CreationTimestamp = t
-	p.Labels = old.Labels
-	p.Annotations = map[string]string{}
-	for k, v := range old.Annotations {
-		p.Annotations[k] = v
-	}
-	p.Annotations[podIPHint] = old.Status.PodIP
-	p.OwnerReferences = old.OwnerReferences
-	p.ManagedFields = old.ManagedFields
-	for i := range p.ManagedFields {
-		p.ManagedFields[i].Time = ptr.To(t)
-	}
-	renameAPIAccess(p, "kube-api-access-"+nameSuffix(l.rng, 5))
-	podPending(p, old.Status.HostIP, t)
-	stored := p.DeepCopy()
-	delete(stored.Annotations, podIPHint)
-	if len(stored.Annotations) == 0 {
-		stored.Annotations = nil
-	}
-	if err := l.put(l.key("pods", p.Namespace, p.Name), stored); err != nil {
-		return err
-	}
 	rsRef := corev1.ObjectReference{APIVersion: rs.APIVersion, Kind: rs.Kind, Namespace: p.Namespace, Name: rs.Name, UID: rs.UID}
 	if err := l.event(ctx, newEvent(newUID(l.rng), rsRef, "SuccessfulCreate", "Created pod: "+p.Name, "replicaset-controller", "", corev1.EventTypeNormal, l.tick(now))); err != nil {
 		return err
@@ -305,6 +276,46 @@ func (l *life) replaceOne(ctx context.Context, now time.Time, t metav1.Time) err
 	}
 	l.pending = append(l.pending, p)
 	return nil
+}
+
+// createReplacement creates the pod that replaces old: made by its
+// ReplicaSet, bound by the scheduler to old's node, pending until next
+// tick. Like the API server, it creates only if the key does not exist; it
+// returns nil when three names in a row were taken.
+func (l *life) createReplacement(ctx context.Context, old *corev1.Pod, t metav1.Time) (*corev1.Pod, error) {
+	rs := rsOwner(old)
+	p := &corev1.Pod{Spec: *old.Spec.DeepCopy()}
+	p.GenerateName = rs.Name + "-"
+	p.Namespace = old.Namespace
+	p.UID = newUID(l.rng)
+	p.CreationTimestamp = t
+	p.Labels = old.Labels
+	p.Annotations = old.Annotations
+	p.OwnerReferences = old.OwnerReferences
+	p.ManagedFields = slices.Clone(old.ManagedFields)
+	for i := range p.ManagedFields {
+		p.ManagedFields[i].Time = ptr.To(t)
+	}
+	renameAPIAccess(p, "kube-api-access-"+nameSuffix(l.rng, 5))
+	podPending(p, old.Status.HostIP, t)
+	for range 3 {
+		p.Name = rs.Name + "-" + nameSuffix(l.rng, 5)
+		v, err := l.cd.protobuf(p)
+		if err != nil {
+			return nil, fmt.Errorf("pod %s: %w", p.Name, err)
+		}
+		key := l.key("pods", p.Namespace, p.Name)
+		resp, err := l.c.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).Then(clientv3.OpPut(key, string(v))).Commit()
+		if err != nil {
+			return nil, fmt.Errorf("create %q: %w", key, err)
+		}
+		if resp.Succeeded {
+			// In memory only: the address its own will sit beside once it runs.
+			p.Status.PodIP = old.Status.PodIP
+			return p, nil
+		}
+	}
+	return nil, nil
 }
 
 // renameAPIAccess gives a copied pod its own service account token volume
