@@ -354,3 +354,56 @@ func TestDecodeEncryptedOutcomes(t *testing.T) {
 		}
 	})
 }
+
+// TestDecoderConcurrentUse decodes the fixture from several goroutines
+// with one Decoder and expects the answers a single goroutine gets.
+func TestDecoderConcurrentUse(t *testing.T) {
+	kvs, err := fixture.KVs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := NewDecoder()
+	want := make([]string, len(kvs))
+	for i, kv := range kvs {
+		want[i] = string(dec.Decode(kv.Key, kv.Value, metaOf(kv)).Object)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range kvs {
+				kv := kvs[(i+g*97)%len(kvs)]
+				if got := string(dec.Decode(kv.Key, kv.Value, metaOf(kv)).Object); got != want[(i+g*97)%len(kvs)] {
+					errs <- kv.Key
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for key := range errs {
+		t.Errorf("%s decoded differently under concurrent use", key)
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	pod := fixtureKV(t, "/registry/configmaps/shop/app-config").Value
+	cases := map[string]struct {
+		value []byte
+		want  string
+	}{
+		"truncated protobuf": {pod[:len(pod)/2], "decode protobuf: "},
+		"garbage envelope":   {append([]byte("k8s\x00"), 0xff, 0xff, 0xff, 0x13, 0x37), "decode protobuf: "},
+		"broken cbor":        {[]byte{0xd9, 0xd9, 0xf7, 0xa1}, "decode cbor: "},
+		"bad prefix":         {[]byte("k8s:enc:zz"), "encrypted value: malformed k8s:enc: prefix"},
+	}
+	for name, c := range cases {
+		v := NewDecoder().Decode("/k", c.value, nil)
+		if v.Err == nil || !strings.HasPrefix(v.Err.Error(), c.want) {
+			t.Errorf("%s: error %v, want prefix %q", name, v.Err, c.want)
+		} else {
+			t.Logf("%s: %v", name, v.Err)
+		}
+	}
+}
