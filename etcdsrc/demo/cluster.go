@@ -270,9 +270,13 @@ func (b *builder) nodeObjects(ctx context.Context) error {
 			},
 			Images: images,
 		}
+		role := "worker"
+		if n.control {
+			role = "control-plane"
+		}
 		obj.ManagedFields = []metav1.ManagedFieldsEntry{
-			managed("kubeadm", metav1.ManagedFieldsOperationUpdate, "v1", created, `{"f:metadata":{"f:labels":{"f:node-role.kubernetes.io/control-plane":{}}}}`, ""),
-			managed("kube-controller-manager", metav1.ManagedFieldsOperationUpdate, "v1", created, `{"f:metadata":{"f:annotations":{"f:node.alpha.kubernetes.io/ttl":{}}},"f:spec":{"f:podCIDR":{},"f:podCIDRs":{".":{},"v:\"10.244.0.0/24\"":{}}}}`, ""),
+			managed("kubeadm", metav1.ManagedFieldsOperationUpdate, "v1", created, `{"f:metadata":{"f:labels":{"f:node-role.kubernetes.io/`+role+`":{}}}}`, ""),
+			managed("kube-controller-manager", metav1.ManagedFieldsOperationUpdate, "v1", created, `{"f:metadata":{"f:annotations":{"f:node.alpha.kubernetes.io/ttl":{}}},"f:spec":{"f:podCIDR":{},"f:podCIDRs":{".":{},"v:\"`+obj.Spec.PodCIDR+`\"":{}}}}`, ""),
 			managed("kubelet", metav1.ManagedFieldsOperationUpdate, "v1", heartbeat, `{"f:status":{"f:conditions":{"k:{\"type\":\"Ready\"}":{"f:lastHeartbeatTime":{},"f:status":{}}},"f:images":{},"f:nodeInfo":{"f:bootID":{}}}}`, "status"),
 		}
 		if err := b.putProto(ctx, grNodes, b.key("minions", name), obj); err != nil {

@@ -11,9 +11,9 @@
 // cluster: leases renew, pods come and go, events are written on an etcd
 // lease.
 //
-// This is the only package of etcdscope that writes to etcd, and it is
-// meant for the demo's own embedded etcd and for tests: never point it at
-// a real cluster.
+// Outside tests, this is the only code of etcdscope that writes to etcd,
+// and it is meant for the demo's own embedded etcd: never point it at a
+// real cluster.
 package demo
 
 import (
