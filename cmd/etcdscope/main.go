@@ -7,28 +7,40 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	cmd := newRootCmd(os.Stdin, os.Stdout, os.Stderr)
-	err := cmd.ExecuteContext(ctx)
-	stop()
-	if err != nil {
-		var exit *exitError
-		if errors.As(err, &exit) {
-			os.Exit(exit.code)
-		}
-		fmt.Fprintf(os.Stderr, "etcdscope: %v\n", err)
-		os.Exit(1)
-	}
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 
-// exitError ends the program with a code after its message was printed.
-type exitError struct{ code int }
+// run executes one command line and returns the exit code; only main exits.
+func run(args []string, in io.Reader, out, errOut io.Writer, getenv func(string) string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return execute(ctx, args, in, out, errOut, getenv)
+}
 
-func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+// execute runs a command line under ctx; tests call it in-process.
+func execute(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer, getenv func(string) string) int {
+	root := newRootCmd(&app{in: in, out: out, errOut: errOut, getenv: getenv})
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var quiet *quietError
+	if !errors.As(err, &quiet) {
+		fmt.Fprintf(errOut, "etcdscope: %v\n", err)
+	}
+	return 1
+}
+
+// quietError fails a command whose message was already printed.
+type quietError struct{ err error }
+
+func (e *quietError) Error() string { return e.err.Error() }
+func (e *quietError) Unwrap() error { return e.err }
