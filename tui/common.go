@@ -32,6 +32,9 @@ type common struct {
 	debug  io.Writer
 	clip   io.Writer // where OSC 52 copies go: the terminal
 	now    func() time.Time
+	// pageSize is how many children one listing brings (treePageSize;
+	// tests make it small to exercise paging).
+	pageSize int
 }
 
 // logf writes to the debug log, when there is one. Never values or

@@ -71,7 +71,7 @@ func runTests(m *testing.M) int {
 // Cmds run in goroutines, their messages come back through msgs and are
 // fed to Update one at a time.
 type driver struct {
-	t      *testing.T
+	t      testing.TB
 	m      *Model
 	msgs   chan tea.Msg
 	ctx    context.Context
@@ -79,7 +79,7 @@ type driver struct {
 	ignore func(tea.Msg) bool
 }
 
-func newDriver(t *testing.T, opts Options, w, h int) *driver {
+func newDriver(t testing.TB, opts Options, w, h int) *driver {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -136,7 +136,7 @@ func listChildrenCmd(c *common, epoch int, prefix, after string, rev int64) tea.
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
 		// Source errors already say what was read ("list \"/registry/\": …").
-		page, err := c.src.Children(ctx, prefix, etcdsrc.ChildrenOptions{After: after, Limit: treePageSize, Rev: rev})
+		page, err := c.src.Children(ctx, prefix, etcdsrc.ChildrenOptions{After: after, Limit: c.pageSize, Rev: rev})
 		return childrenMsg{epoch: epoch, parent: prefix, after: after, page: page, err: err}
 	}
 }
@@ -201,6 +201,8 @@ func (t *treePane) gotChildren(msg childrenMsg) tea.Cmd {
 	}
 	n.loaded = true
 	n.more = msg.page.More
+	onMore := t.cursor < len(t.rows) && t.rows[t.cursor].more && t.rows[t.cursor].n == n
+	var firstNew *node
 	var toCount []string
 	for _, ch := range msg.page.Children {
 		if t.index[ch.Key] != nil {
@@ -216,9 +218,16 @@ func (t *treePane) gotChildren(msg childrenMsg) tea.Cmd {
 		}
 		n.children = append(n.children, c)
 		t.index[c.key] = c
+		if firstNew == nil {
+			firstNew = c
+		}
 	}
 	sortChildren(n)
 	t.rebuild()
+	if onMore && firstNew != nil {
+		// The cursor waited on "more…": it goes on to the page it loaded.
+		t.selectKey(firstNew.key)
+	}
 	var cmds []tea.Cmd
 	for i := 0; i < len(toCount); i += countChunk {
 		cmds = append(cmds, countKeysCmd(t.c, t.epoch, toCount[i:min(i+countChunk, len(toCount))], msg.page.Rev))

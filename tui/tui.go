@@ -135,7 +135,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 	m.c = &common{
 		ctx: ctx, src: opts.Source, dec: opts.Decoder, cat: opts.Catalog,
 		root: root, title: opts.Title, styles: NewStyles(), keys: &m.keys,
-		debug: opts.Debug, clip: clip, now: time.Now,
+		debug: opts.Debug, clip: clip, now: time.Now, pageSize: treePageSize,
 	}
 	m.help.Styles = m.c.styles.Help
 	m.tree = newTreePane(m.c)
@@ -732,7 +732,10 @@ func (m *Model) View() string {
 	if g.eventsH > 0 {
 		title := "events"
 		if m.w.on {
-			title += " " + decode.EscapeKey(m.w.prefix)
+			title += fmt.Sprintf(" %s · %d ev/s", decode.EscapeKey(m.w.prefix), m.w.rate)
+			if m.w.paused {
+				title += fmt.Sprintf(" · paused, %s held", formatCount(int64(len(m.w.held))))
+			}
 		}
 		parts = append(parts, box(s, title, m.events.View(), m.width, g.eventsH, m.focus == focusEvents))
 	}
@@ -755,12 +758,14 @@ func (m *Model) headerView() string {
 	default:
 		parts = append(parts, s.StateOK.Render("● "+m.st.state))
 	}
+	// The watch's prefix and rate are in the event log's title; the
+	// header only says that one runs, so it fits 80 columns.
 	if m.w.on {
 		w := "◉ watching"
 		if m.w.paused {
 			w = "❚❚ paused"
 		}
-		parts = append(parts, s.StateWatch.Render(fmt.Sprintf("%s %s %d ev/s", w, decode.EscapeKey(m.w.prefix), m.w.rate)))
+		parts = append(parts, s.StateWatch.Render(w))
 	}
 	left += "  " + strings.Join(parts, "  ")
 	return spread(left, s.HeaderDim.Render("? help "), m.width)

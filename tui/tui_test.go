@@ -715,3 +715,46 @@ func TestMouseSelectsAndScrolls(t *testing.T) {
 		t.Errorf("click on the right pane: focus %v", d.m.focus)
 	}
 }
+
+func TestTreePagesLongLevels(t *testing.T) {
+	d := newDriver(t, Options{}, 100, 30)
+	d.m.c.pageSize = 4
+	d.start()
+	if !d.m.tree.root.more || len(d.m.tree.root.children) != 4 {
+		t.Fatalf("root: %d children, more %v; want a first page of 4", len(d.m.tree.root.children), d.m.tree.root.more)
+	}
+	last := d.m.tree.rows[len(d.m.tree.rows)-1]
+	if !last.more || !strings.Contains(d.m.tree.View(), "more…") {
+		t.Fatalf("no more… row:\n%s", d.m.tree.View())
+	}
+	// Reaching the more… row loads the next page, pinned to the first
+	// page's revision.
+	d.key("G")
+	if !d.m.tree.root.loading {
+		t.Fatal("G onto more… did not load the next page")
+	}
+	d.until("the second page", func(m *Model) bool { return len(m.tree.root.children) == 8 })
+	if r := d.m.tree.rows[d.m.tree.cursor]; r.more || r.n != d.m.tree.root.children[4] {
+		t.Errorf("cursor is on %q (more %v), not at the start of the new page", r.n.key, r.more)
+	}
+	for i := 1; i < len(d.m.tree.root.children); i++ {
+		if d.m.tree.root.children[i-1].key >= d.m.tree.root.children[i].key {
+			t.Fatalf("children out of order at %d: %q, %q", i, d.m.tree.root.children[i-1].key, d.m.tree.root.children[i].key)
+		}
+	}
+	for range 20 {
+		d.key("G")
+		d.until("page", func(m *Model) bool { return !m.tree.root.loading })
+	}
+	if d.m.tree.root.more {
+		t.Errorf("root still has more after paging through it")
+	}
+	var total int64
+	d.until("all counted", func(m *Model) bool { return counted(m.tree.root) })
+	for _, c := range d.m.tree.root.children {
+		total += c.count
+	}
+	if total != d.m.tree.root.count {
+		t.Errorf("children sum %d, root count %d", total, d.m.tree.root.count)
+	}
+}
