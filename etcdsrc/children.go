@@ -112,13 +112,16 @@ func (l *Live) children(ctx context.Context, prefix string, opts ChildrenOptions
 			if rev == 0 {
 				// A stream tells its revision only on its last chunk, which
 				// a jump never reads: pin the listing with a one-key read.
-				resp, err := l.get(ctx, start, l.readOpts(0, clientv3.WithKeysOnly())...)
+				resp, err := l.get(ctx, start, 0, clientv3.WithKeysOnly())
 				if err != nil {
 					return ChildPage{}, err
 				}
 				rev = resp.Header.Revision
 			}
-			next, more, err = l.streamStep(ctx, f, start, end, rev)
+			next, more, err = l.streamStep(ctx, f, start, end, rev, false)
+			if err != nil && l.lagging(rev, err) {
+				next, more, err = l.streamStep(ctx, f, start, end, rev, true)
+			}
 			if err != nil && isUnimplemented(err) {
 				l.stream.Store(streamNo)
 				continue
@@ -142,7 +145,7 @@ func (l *Live) children(ctx context.Context, prefix string, opts ChildrenOptions
 	if rev == 0 {
 		// An empty level read only by unary ranges still has a header
 		// revision; this is reached only when no request was made.
-		resp, err := l.get(ctx, childrenStart(prefix, ""), l.readOpts(0, clientv3.WithCountOnly())...)
+		resp, err := l.get(ctx, childrenStart(prefix, ""), 0, clientv3.WithCountOnly())
 		if err != nil {
 			return ChildPage{}, err
 		}
@@ -160,10 +163,10 @@ func beyond(start, end string) bool {
 // last key seen lies in a directory (whose rest is jumped over by the
 // next step) or enough children are known. more is false when the level
 // has nothing after what was folded.
-func (l *Live) streamStep(ctx context.Context, f *folder, start, end string, rev int64) (next string, more bool, err error) {
+func (l *Live) streamStep(ctx context.Context, f *folder, start, end string, rev int64, linear bool) (next string, more bool, err error) {
 	sctx, cancel := l.callCtx(ctx)
 	defer cancel()
-	ch, err := l.kv.GetStream(sctx, start, l.readOpts(rev, clientv3.WithRange(end), clientv3.WithKeysOnly())...)
+	ch, err := l.kv.GetStream(sctx, start, l.readOpts(rev, linear, clientv3.WithRange(end), clientv3.WithKeysOnly())...)
 	if err != nil {
 		return "", false, err
 	}
@@ -202,7 +205,7 @@ func (l *Live) streamStep(ctx context.Context, f *folder, start, end string, rev
 // unaryStep is streamStep for servers without RangeStream: one page of
 // keys, then either a jump past the last directory or the next page.
 func (l *Live) unaryStep(ctx context.Context, f *folder, start, end string, rev int64) (next string, more bool, gotRev int64, err error) {
-	resp, err := l.get(ctx, start, l.readOpts(rev, clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(unaryPageKeys))...)
+	resp, err := l.get(ctx, start, rev, clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(unaryPageKeys))
 	if err != nil {
 		return "", false, rev, err
 	}
@@ -227,7 +230,7 @@ func (l *Live) Count(ctx context.Context, prefix string, rev int64) (int64, erro
 	if prefix == "" {
 		end = "\x00"
 	}
-	resp, err := l.get(ctx, start, l.readOpts(rev, clientv3.WithRange(end), clientv3.WithCountOnly())...)
+	resp, err := l.get(ctx, start, rev, clientv3.WithRange(end), clientv3.WithCountOnly())
 	if err != nil {
 		if isCompacted(err) {
 			return 0, fmt.Errorf("count %q: %w", prefix, l.compactedError(ctx, prefix, rev))

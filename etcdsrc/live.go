@@ -314,15 +314,24 @@ func isCompacted(err error) bool {
 	return normalize(err) == rpctypes.ErrCompacted
 }
 
-// readOpts are the options every read carries.
-func (l *Live) readOpts(rev int64, more ...clientv3.OpOption) []clientv3.OpOption {
+// readOpts are the options of a read at rev (0: now). A read pinned at a
+// revision asks the member it reaches without a quorum round: the data at a
+// revision never changes, so any member that has applied it answers the
+// same. linear forces the quorum round, for a member that lags behind rev.
+func (l *Live) readOpts(rev int64, linear bool, more ...clientv3.OpOption) []clientv3.OpOption {
 	if rev > 0 {
 		more = append(more, clientv3.WithRev(rev))
 	}
-	if l.cfg.Serializable {
+	if l.cfg.Serializable || (rev > 0 && !linear) {
 		more = append(more, clientv3.WithSerializable())
 	}
 	return more
+}
+
+// lagging reports a serializable read at rev that reached a member which
+// has not applied rev yet; asking again with a quorum round waits for it.
+func (l *Live) lagging(rev int64, err error) bool {
+	return rev > 0 && !l.cfg.Serializable && normalize(err) == rpctypes.ErrFutureRev
 }
 
 // callCtx bounds one request by CommandTimeout.
@@ -333,11 +342,15 @@ func (l *Live) callCtx(ctx context.Context) (context.Context, context.CancelFunc
 	return context.WithCancel(ctx)
 }
 
-// get is one unary range under CommandTimeout.
-func (l *Live) get(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, error) {
+// get is one unary range at rev under CommandTimeout.
+func (l *Live) get(ctx context.Context, key string, rev int64, more ...clientv3.OpOption) (*clientv3.GetResponse, error) {
 	cctx, cancel := l.callCtx(ctx)
 	defer cancel()
-	return l.kv.Get(cctx, key, opts...)
+	resp, err := l.kv.Get(cctx, key, l.readOpts(rev, false, more...)...)
+	if err != nil && l.lagging(rev, err) {
+		resp, err = l.kv.Get(cctx, key, l.readOpts(rev, true, more...)...)
+	}
+	return resp, err
 }
 
 // compactRevision finds the compaction revision: a watch from revision 1

@@ -49,7 +49,7 @@ func fromKV(kv *mvccpb.KeyValue) KeyValue {
 
 // Get returns key at rev (0: now) with its lease's remaining time to live.
 func (l *Live) Get(ctx context.Context, key string, rev int64) (KeyValue, error) {
-	resp, err := l.get(ctx, key, l.readOpts(rev)...)
+	resp, err := l.get(ctx, key, rev)
 	if err != nil {
 		if isCompacted(err) {
 			return KeyValue{}, fmt.Errorf("get %q: %w", key, l.compactedError(ctx, key, rev))
@@ -99,7 +99,7 @@ func (l *Live) Range(ctx context.Context, prefix string, rev int64, fn func(KeyV
 		pinned  = rev > 0
 	)
 	for {
-		resp, err := l.get(ctx, start, l.readOpts(rev, clientv3.WithRange(end), clientv3.WithLimit(rangePageKeys))...)
+		resp, err := l.get(ctx, start, rev, clientv3.WithRange(end), clientv3.WithLimit(rangePageKeys))
 		if err != nil {
 			if isCompacted(err) && !pinned && rev > 0 && lastKey != "" {
 				// Our own revision went away: carry on from here at the
@@ -160,7 +160,7 @@ func (l *Live) History(ctx context.Context, key string) ([]Revision, error) {
 }
 
 func (l *Live) history(ctx context.Context, key string) ([]Revision, error) {
-	now, err := l.get(ctx, key, l.readOpts(0, clientv3.WithKeysOnly())...)
+	now, err := l.get(ctx, key, 0, clientv3.WithKeysOnly())
 	if err != nil {
 		return nil, readError("history of", key, err)
 	}
@@ -170,7 +170,7 @@ func (l *Live) history(ctx context.Context, key string) ([]Revision, error) {
 	compact := l.compactRevision(ctx, key)
 	from := int64(1)
 	if compact > 0 {
-		at, err := l.get(ctx, key, l.readOpts(compact)...)
+		at, err := l.get(ctx, key, compact)
 		if err != nil {
 			if isCompacted(err) {
 				return nil, fmt.Errorf("history of %q: %w", key, l.compactedError(ctx, key, compact))

@@ -1,0 +1,181 @@
+//go:build bench1m
+
+package bench
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/etcdscope/etcdscope/etcdsrc"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+)
+
+// The data set bench/etcdserver loads.
+const (
+	root         = "/registry/"
+	wantChildren = 50
+	perChild     = 20 * 1000
+)
+
+func endpoint(b *testing.B) string {
+	ep := os.Getenv("ETCDSCOPE_BENCH_ENDPOINT")
+	if ep == "" {
+		b.Skip("ETCDSCOPE_BENCH_ENDPOINT is not set: run bench/run.sh")
+	}
+	return ep
+}
+
+func live(b *testing.B) *etcdsrc.Live {
+	cfg := etcdsrc.DefaultConfig()
+	cfg.Endpoints = []string{endpoint(b)}
+	cfg.CommandTimeout = time.Minute
+	l, err := etcdsrc.NewLive(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	return l
+}
+
+// rssAnon reads this process's anonymous resident memory in bytes.
+func rssAnon() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "RssAnon:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// peakRSS samples RssAnon every millisecond while fn runs; it starts from
+// a collected heap so each figure is its own.
+func peakRSS(fn func()) int64 {
+	runtime.GC()
+	debug.FreeOSMemory()
+	var peak atomic.Int64
+	peak.Store(rssAnon())
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if r := rssAnon(); r > peak.Load() {
+					peak.Store(r)
+				}
+			}
+		}
+	})
+	fn()
+	close(done)
+	wg.Wait()
+	if r := rssAnon(); r > peak.Load() {
+		peak.Store(r)
+	}
+	return peak.Load()
+}
+
+func reportRSS(b *testing.B, peak int64) {
+	b.ReportMetric(float64(peak)/(1<<20), "peak-rssanon-MB")
+}
+
+// BenchmarkChildren1M lists the 50 children of /registry/ over 1M keys:
+// etcdscope's names, then names with per-child counts, against what
+// `etcdctl get /registry/ --prefix --keys-only` does, folded by segment.
+func BenchmarkChildren1M(b *testing.B) {
+	ctx := context.Background()
+	b.Run("names", func(b *testing.B) {
+		l := live(b)
+		before := l.RoundTrips()
+		reportRSS(b, peakRSS(func() {
+			for b.Loop() {
+				page, err := l.Children(ctx, root, etcdsrc.ChildrenOptions{})
+				if err != nil || len(page.Children) != wantChildren {
+					b.Fatalf("%d children, %v", len(page.Children), err)
+				}
+			}
+		}))
+		b.ReportMetric(float64(l.RoundTrips()-before)/float64(b.N), "roundtrips/op")
+	})
+	b.Run("counts", func(b *testing.B) {
+		l := live(b)
+		before := l.RoundTrips()
+		reportRSS(b, peakRSS(func() {
+			for b.Loop() {
+				page, err := l.Children(ctx, root, etcdsrc.ChildrenOptions{})
+				if err != nil || len(page.Children) != wantChildren {
+					b.Fatalf("%d children, %v", len(page.Children), err)
+				}
+				countAll(ctx, b, l, page)
+			}
+		}))
+		b.ReportMetric(float64(l.RoundTrips()-before)/float64(b.N), "roundtrips/op")
+	})
+	b.Run("etcdctl-scan", func(b *testing.B) {
+		cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint(b)}, Logger: zap.NewNop()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer cli.Close()
+		reportRSS(b, peakRSS(func() {
+			for b.Loop() {
+				resp, err := cli.Get(ctx, root, clientv3.WithPrefix(), clientv3.WithKeysOnly())
+				if err != nil {
+					b.Fatal(err)
+				}
+				seen := map[string]int{}
+				for _, kv := range resp.Kvs {
+					seg, _, _ := strings.Cut(string(kv.Key[len(root):]), "/")
+					seen[seg]++
+				}
+				if len(seen) != wantChildren {
+					b.Fatalf("%d children", len(seen))
+				}
+			}
+		}))
+		b.ReportMetric(1, "roundtrips/op")
+	})
+}
+
+// countAll counts every child with a few requests in flight at once, as
+// the tree does while the level is already on screen.
+func countAll(ctx context.Context, b *testing.B, l *etcdsrc.Live, page etcdsrc.ChildPage) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	var failed atomic.Value
+	for _, c := range page.Children {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			n, err := l.Count(ctx, c.Key, page.Rev)
+			if err != nil || n != perChild {
+				failed.Store(c.Key)
+			}
+		})
+	}
+	wg.Wait()
+	if k := failed.Load(); k != nil {
+		b.Fatalf("count of %v is wrong", k)
+	}
+}
