@@ -160,6 +160,10 @@ func TestSnapshotsOfEmbeddedEtcd(t *testing.T) {
 	t.Run("before compaction", func(t *testing.T) {
 		checkAgainstEtcd(t, ctx, cli, snapA, w, 0)
 	})
+	t.Run("before compaction, indexed in two parts", func(t *testing.T) {
+		forceSplit(t)
+		checkAgainstEtcd(t, ctx, cli, snapA, w, 0)
+	})
 
 	if _, err := cli.Compact(ctx, compactAt, clientv3.WithCompactPhysical()); err != nil {
 		t.Fatal(err)
@@ -170,6 +174,10 @@ func TestSnapshotsOfEmbeddedEtcd(t *testing.T) {
 	snapB := filepath.Join(dir, "b.db")
 	saveSnapshot(t, ctx, cli, snapB)
 	t.Run("after compaction", func(t *testing.T) {
+		checkAgainstEtcd(t, ctx, cli, snapB, w, compactAt)
+	})
+	t.Run("after compaction, indexed in two parts", func(t *testing.T) {
+		forceSplit(t)
 		checkAgainstEtcd(t, ctx, cli, snapB, w, compactAt)
 	})
 

@@ -240,3 +240,56 @@ func TestOpenHeldByRunningEtcd(t *testing.T) {
 		t.Errorf("error %q, want ErrLocked with its advice", err)
 	}
 }
+
+func TestChecksumMismatchIsReported(t *testing.T) {
+	b, err := os.ReadFile(fixture.SnapshotPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 0xff // the digest, not the db: the file still opens
+	path := filepath.Join(t.TempDir(), "changed.db")
+	if err := os.WriteFile(path, b, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	s := openT(t, path)
+	st, err := s.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Notes) == 0 || !strings.Contains(st.Notes[0], "DOES NOT MATCH") {
+		t.Errorf("notes %q do not report the checksum mismatch", st.Notes)
+	}
+}
+
+func TestCorruptKeyBucket(t *testing.T) {
+	for name, put := range map[string][2][]byte{
+		"revision key":   {[]byte("not-a-revision"), []byte("x")},
+		"keyvalue value": {revBytes(rev{main: 2}), []byte{0x0a, 0xff}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "corrupt.db")
+			db, err := bolt.Open(path, 0o644, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Update(func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucket([]byte("key"))
+				if err != nil {
+					return err
+				}
+				return b.Put(put[0], put[1])
+			}); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			s, err := Open(path)
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded")
+			}
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q, want ErrCorrupt naming the file", err)
+			}
+		})
+	}
+}

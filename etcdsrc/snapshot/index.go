@@ -1,15 +1,19 @@
 package snapshot
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
-	"strings"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 	"go.etcd.io/etcd/server/v3/storage/mvcc"
+	"go.etcd.io/etcd/server/v3/storage/schema"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -34,15 +38,17 @@ type rev struct {
 }
 
 // index maps every key of the file to its revisions. It is built in one
-// pass over the key bucket and never changes afterwards. Revisions of all
-// keys share one flat slice so a million keys cost a few allocations, not
-// a million.
+// pass over the key bucket and never changes afterwards. It holds no
+// pointers but a handful of slices: the key bytes in a few large chunks,
+// revisions of all keys in one flat slice. A million keys then
+// cost a few allocations and nothing for the garbage collector to scan.
 type index struct {
-	keys  []string // every key with a revision in the file, sorted by bytes
-	first []uint32 // keys[i]'s revisions are revs[first[i]:first[i+1]]
-	revs  []rev    // grouped by key, oldest first
-	// live[i] is how many of keys[:i] exist at the current revision, so
-	// counting a prefix at the current revision is two look-ups.
+	chunks [][]byte // the bytes of every key with a revision in the file
+	locs   []keyLoc // where key i is, keys sorted by bytes
+	first  []uint32 // key i's revisions are revs[first[i]:first[i+1]]
+	revs   []rev    // grouped by key, oldest first
+	// live[i] is how many of keys 0..i-1 exist at the current revision,
+	// so counting a prefix at the current revision is two look-ups.
 	live    []uint32
 	current int64 // the last revision
 	compact int64 // the oldest readable revision (0: never compacted)
@@ -92,102 +98,324 @@ func keyOf(v []byte) ([]byte, error) {
 	return nil, fmt.Errorf("no key field")
 }
 
-// keyRank pairs a key with the id it got in file order, for sorting.
-type keyRank struct {
-	key string
+// keyTable gives each distinct key an id in order of first appearance.
+// Keys are found by a 64-bit hash and confirmed against their bytes; the
+// rare key whose hash another key already has goes to a plain map. Key
+// bytes go to fixed-size chunks, so adding a key never copies the others.
+type keyTable struct {
+	hash     func([]byte) uint64
+	byHash   map[uint64]uint32
+	collided map[string]uint32
+	chunks   [][]byte
+	locs     []keyLoc // by id
+	size     int      // bytes of all keys
+}
+
+// keyLoc is where a key's bytes are: chunks[chunk][start:end].
+type keyLoc struct {
+	chunk, start, end uint32
+}
+
+// chunkSize is the size of one chunk of key bytes; a longer key gets a
+// chunk of its own.
+const chunkSize = 1 << 20
+
+func newKeyTable(hint int, hash func([]byte) uint64) *keyTable {
+	return &keyTable{hash: hash, byHash: make(map[uint64]uint32, hint), locs: make([]keyLoc, 0, hint)}
+}
+
+func (t *keyTable) at(l keyLoc) []byte { return t.chunks[l.chunk][l.start:l.end] }
+
+func (t *keyTable) key(id uint32) []byte { return t.at(t.locs[id]) }
+
+func (t *keyTable) len() int { return len(t.locs) }
+
+// id returns key's id, adding the key when it is new.
+func (t *keyTable) id(key []byte) (uint32, error) {
+	h := t.hash(key)
+	id, ok := t.byHash[h]
+	if ok && bytes.Equal(t.key(id), key) {
+		return id, nil
+	}
+	if ok {
+		if id, ok := t.collided[string(key)]; ok {
+			return id, nil
+		}
+	}
+	if t.len() == math.MaxUint32 || t.size+len(key) > math.MaxUint32 {
+		return 0, fmt.Errorf("too many keys to index: more than %d keys or %d bytes of keys", uint32(math.MaxUint32), uint32(math.MaxUint32))
+	}
+	id = uint32(t.len())
+	t.locs = append(t.locs, t.store(key))
+	t.size += len(key)
+	if ok {
+		if t.collided == nil {
+			t.collided = make(map[string]uint32)
+		}
+		t.collided[string(key)] = id
+	} else {
+		t.byHash[h] = id
+	}
+	return id, nil
+}
+
+// store copies key into the chunks (the mmap goes away on Close).
+func (t *keyTable) store(key []byte) keyLoc {
+	n := len(t.chunks)
+	if n == 0 || len(t.chunks[n-1])+len(key) > cap(t.chunks[n-1]) {
+		t.chunks = append(t.chunks, make([]byte, 0, max(chunkSize, len(key))))
+		n++
+	}
+	c := t.chunks[n-1]
+	start := len(c)
+	t.chunks[n-1] = append(c, key...)
+	return keyLoc{chunk: uint32(n - 1), start: uint32(start), end: uint32(start + len(key))}
+}
+
+// sortKey is one key to sort: where its bytes are, and its id.
+type sortKey struct {
+	loc keyLoc
 	id  uint32
 }
 
-// buildIndex reads the key bucket once, in revision order.
-func buildIndex(ctx context.Context, b *bolt.Bucket, progress func(done, total int64)) (*index, error) {
+// sorted returns the keys in key order.
+func (t *keyTable) sorted() []sortKey {
+	ks := make([]sortKey, t.len())
+	for id, l := range t.locs {
+		ks[id] = sortKey{loc: l, id: uint32(id)}
+	}
+	slices.SortFunc(ks, func(a, b sortKey) int { return bytes.Compare(t.at(a.loc), t.at(b.loc)) })
+	return ks
+}
+
+// maxHint bounds the memory set aside before the number of keys is known.
+const maxHint = 1 << 20
+
+// viewFunc runs a function in a read transaction of the db.
+type viewFunc func(fn func(tx *bolt.Tx) error) error
+
+// parallelMin is the number of revisions from which indexing is split
+// between two goroutines (a variable so tests can split small files).
+var parallelMin int64 = 1 << 16
+
+// part is the index of one range of revisions, before merging.
+type part struct {
+	keys  *keyTable
+	revs  []rev    // in revision order
+	owner []uint32 // owner[i] is the key id of revs[i]
+	order []sortKey
+}
+
+// progressor adds up the progress of the goroutines reading the file and
+// hands it to the caller's callback, one call at a time.
+type progressor struct {
+	mu    sync.Mutex
+	fn    func(done, total int64)
+	done  []int64
+	total int64
+}
+
+func (p *progressor) report(w int, done int64) {
+	if p.fn == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done[w] = done
+	var sum int64
+	for _, d := range p.done {
+		sum += d
+	}
+	p.fn(sum, p.total)
+}
+
+// finish reports the whole file done.
+func (p *progressor) finish() {
+	if p.fn == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fn(p.total, p.total)
+}
+
+// buildIndex reads the key bucket once, in revision order: two halves at
+// once when the file is big and there are CPUs for it.
+func buildIndex(ctx context.Context, view viewFunc, progress func(done, total int64)) (*index, error) {
+	seed := maphash.MakeSeed()
+	return buildIndexHash(ctx, view, progress, func(k []byte) uint64 { return maphash.Bytes(seed, k) })
+}
+
+// buildIndexHash is buildIndex with the key hash given (tests make it
+// collide).
+func buildIndexHash(ctx context.Context, view viewFunc, progress func(done, total int64), hash func([]byte) uint64) (*index, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
-	c := b.Cursor()
-	var total int64
-	if k, _ := c.Last(); k != nil {
+	var first, last int64
+	empty := false
+	err := view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(schema.Key.Name()).Cursor()
+		k, _ := c.First()
+		if k == nil {
+			empty = true
+			return nil
+		}
 		r, err := parseRevKey(k)
+		if err != nil {
+			return err
+		}
+		first = r.main
+		k, _ = c.Last()
+		if r, err = parseRevKey(k); err != nil {
+			return err
+		}
+		last = r.main
+		return nil
+	})
+	if err != nil || empty {
+		return &index{first: []uint32{0}, live: []uint32{0}}, err
+	}
+
+	// Part w reads main revisions bounds[w] up to bounds[w+1].
+	bounds := []int64{first, last + 1}
+	if last-first >= parallelMin && runtime.GOMAXPROCS(0) > 1 {
+		bounds = []int64{first, first + (last-first)/2, last + 1}
+	}
+	workers := len(bounds) - 1
+	prog := &progressor{fn: progress, done: make([]int64, workers), total: last - first + 1}
+	parts := make([]*part, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			parts[w], errs[w] = readPart(ctx, view, bounds[w], bounds[w+1], hash, func(done int64) { prog.report(w, done) })
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		total = r.main
+	}
+	x := mergeParts(parts)
+	x.current = last
+	prog.finish()
+	return x, nil
+}
+
+// readPart indexes the revisions from main revision from up to to, and
+// sorts their keys.
+func readPart(ctx context.Context, view viewFunc, from, to int64, hash func([]byte) uint64, progress func(done int64)) (*part, error) {
+	// The number of revisions bounds the number of keys; a hint, capped.
+	hint := int(min(to-from, maxHint))
+	p := &part{keys: newKeyTable(hint, hash), revs: make([]rev, 0, hint), owner: make([]uint32, 0, hint)}
+	err := view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(schema.Key.Name()).Cursor()
+		for k, v := c.Seek(revBytes(rev{main: from})); k != nil; k, v = c.Next() {
+			r, err := parseRevKey(k)
+			if err != nil {
+				return err
+			}
+			if r.main >= to {
+				break
+			}
+			if v == nil {
+				return fmt.Errorf("%w: revision %d is a nested bucket", ErrCorrupt, r.main)
+			}
+			key, err := keyOf(v)
+			if err != nil {
+				return fmt.Errorf("%w: revision %d: %v", ErrCorrupt, r.main, err)
+			}
+			id, err := p.keys.id(key)
+			if err != nil {
+				return err
+			}
+			p.revs = append(p.revs, r)
+			p.owner = append(p.owner, id)
+			if len(p.revs)%progressEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return fmt.Errorf("index: %w", err)
+				}
+				progress(r.main - from)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(p.revs) > math.MaxUint32 {
+		return nil, fmt.Errorf("too many revisions to index: more than %d", uint32(math.MaxUint32))
+	}
+	p.keys.byHash, p.keys.collided = nil, nil // let them go before sorting
+	p.order = p.keys.sorted()
+	return p, nil
+}
+
+// mergeParts joins the parts' sorted keys into one sorted list without
+// duplicates, then places every key's revisions together (a counting
+// sort that keeps them in revision order, the parts being in revision
+// order).
+func mergeParts(parts []*part) *index {
+	x := &index{}
+	ranks := make([][]uint32, len(parts)) // ranks[w][id]: position of part w's key id
+	base := make([]uint32, len(parts))    // the part's first chunk in x.chunks
+	for w, p := range parts {
+		ranks[w] = make([]uint32, p.keys.len())
+		base[w] = uint32(len(x.chunks))
+		x.chunks = append(x.chunks, p.keys.chunks...)
+	}
+	keyOf := func(w int, k sortKey) []byte { return parts[w].keys.at(k.loc) }
+	heads := make([]int, len(parts))
+	for {
+		best := -1
+		for w, p := range parts {
+			if heads[w] < len(p.order) && (best < 0 || bytes.Compare(keyOf(w, p.order[heads[w]]), keyOf(best, parts[best].order[heads[best]])) < 0) {
+				best = w
+			}
+		}
+		if best < 0 {
+			break
+		}
+		k := parts[best].order[heads[best]]
+		pos := uint32(len(x.locs))
+		loc := k.loc
+		loc.chunk += base[best]
+		x.locs = append(x.locs, loc)
+		for w, p := range parts {
+			if heads[w] < len(p.order) && (w == best || bytes.Equal(keyOf(w, p.order[heads[w]]), keyOf(best, k))) {
+				ranks[w][p.order[heads[w]].id] = pos
+				heads[w]++
+			}
+		}
+	}
+	for _, p := range parts {
+		p.order = nil
 	}
 
-	// Pass 1: every revision with the id of its key; ids in order of
-	// first appearance.
-	ids := make(map[string]uint32)
-	var (
-		names []string
-		revs  []rev
-		owner []uint32
-	)
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		r, err := parseRevKey(k)
-		if err != nil {
-			return nil, err
+	n := len(x.locs)
+	x.first = make([]uint32, n+1)
+	total := 0
+	for w, p := range parts {
+		for _, id := range p.owner {
+			x.first[ranks[w][id]+1]++
 		}
-		if v == nil {
-			return nil, fmt.Errorf("%w: revision %d is a nested bucket", ErrCorrupt, r.main)
-		}
-		key, err := keyOf(v)
-		if err != nil {
-			return nil, fmt.Errorf("%w: revision %d: %v", ErrCorrupt, r.main, err)
-		}
-		id, ok := ids[string(key)]
-		if !ok {
-			if len(names) == math.MaxUint32 {
-				return nil, fmt.Errorf("%w: more than %d keys", ErrCorrupt, uint32(math.MaxUint32))
-			}
-			id = uint32(len(names))
-			name := string(key) // a copy: the mmap goes away on Close
-			ids[name] = id
-			names = append(names, name)
-		}
-		revs = append(revs, r)
-		owner = append(owner, id)
-		if len(revs)%progressEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("index: %w", err)
-			}
-			if progress != nil {
-				progress(r.main, total)
-			}
-		}
-	}
-	if len(revs) > math.MaxUint32 {
-		return nil, fmt.Errorf("%w: more than %d revisions", ErrCorrupt, uint32(math.MaxUint32))
-	}
-	ids = nil // not needed past this point; let it go before sorting
-
-	// Pass 2: sort the keys, then place each key's revisions together
-	// (a counting sort, which keeps them in revision order).
-	order := make([]keyRank, len(names))
-	for id, name := range names {
-		order[id] = keyRank{key: name, id: uint32(id)}
-	}
-	names = nil
-	slices.SortFunc(order, func(a, b keyRank) int { return strings.Compare(a.key, b.key) })
-	n := len(order)
-	x := &index{keys: make([]string, n), first: make([]uint32, n+1), live: make([]uint32, n+1)}
-	rank := make([]uint32, n)
-	for pos, kr := range order {
-		x.keys[pos] = kr.key
-		rank[kr.id] = uint32(pos)
-	}
-	order = nil
-	for _, id := range owner {
-		x.first[rank[id]+1]++
+		total += len(p.revs)
 	}
 	for i := range n {
 		x.first[i+1] += x.first[i]
 	}
 	fill := slices.Clone(x.first[:n])
-	x.revs = make([]rev, len(revs))
-	for i, id := range owner {
-		p := rank[id]
-		x.revs[fill[p]] = revs[i]
-		fill[p]++
+	x.revs = make([]rev, total)
+	for w, p := range parts {
+		for i, id := range p.owner {
+			pos := ranks[w][id]
+			x.revs[fill[pos]] = p.revs[i]
+			fill[pos]++
+		}
 	}
+	x.live = make([]uint32, n+1)
 	for i := range n {
 		rs := x.revsOf(i)
 		x.live[i+1] = x.live[i]
@@ -195,25 +423,37 @@ func buildIndex(ctx context.Context, b *bolt.Bucket, progress func(done, total i
 			x.live[i+1]++
 		}
 	}
-	if len(revs) > 0 {
-		x.current = revs[len(revs)-1].main
-	}
-	if progress != nil {
-		progress(total, total)
-	}
-	return x, nil
+	return x
 }
+
+// len is the number of keys.
+func (x *index) len() int { return len(x.locs) }
+
+// key returns key i's bytes (the index's own: do not modify).
+func (x *index) key(i int) []byte {
+	l := x.locs[i]
+	return x.chunks[l.chunk][l.start:l.end]
+}
+
+// keyString returns key i as a new string.
+func (x *index) keyString(i int) string { return string(x.key(i)) }
 
 // revsOf returns key i's revisions, oldest first.
 func (x *index) revsOf(i int) []rev { return x.revs[x.first[i]:x.first[i+1]] }
 
 // find returns the position of key.
-func (x *index) find(key string) (int, bool) { return slices.BinarySearch(x.keys, key) }
+func (x *index) find(key string) (int, bool) {
+	i := x.lowerBound(key)
+	return i, i < x.len() && string(x.key(i)) == key
+}
 
 // lowerBound is the position of the first key ≥ s.
-func (x *index) lowerBound(s string) int {
-	i, _ := slices.BinarySearch(x.keys, s)
-	return i
+func (x *index) lowerBound(s string) int { return x.lowerBoundIn(s, 0, x.len()) }
+
+// lowerBoundIn is the position of the first key ≥ s among keys lo..hi-1
+// (hi when there is none).
+func (x *index) lowerBoundIn(s string, lo, hi int) int {
+	return lo + sort.Search(hi-lo, func(j int) bool { return string(x.key(lo+j)) >= s })
 }
 
 // at returns key i's revision in effect at revision r; false when the key

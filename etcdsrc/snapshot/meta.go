@@ -82,19 +82,22 @@ type sumResult struct {
 	err   error
 }
 
-// startChecksum checks the appended sha256 in the background: hashing a
-// big file takes longer than indexing it, and only Status needs it.
+// startChecksum checks the appended sha256 in the background, once. It
+// starts on the first Status, not on Open: hashing a big file takes
+// longer than indexing it and would slow the first screen down.
 func (s *Snapshot) startChecksum() {
-	if !s.hasSum {
-		close(s.sumDone)
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.sumCancel = cancel
-	go func() {
-		defer close(s.sumDone)
-		s.sum = verifyChecksum(ctx, s.path, s.fileSize)
-	}()
+	s.sumOnce.Do(func() {
+		if !s.hasSum {
+			close(s.sumDone)
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		s.sumCancel = cancel
+		go func() {
+			defer close(s.sumDone)
+			s.sum = verifyChecksum(ctx, s.path, s.fileSize)
+		}()
+	})
 }
 
 // verifyChecksum hashes everything but the last 32 bytes of the file and
@@ -144,6 +147,8 @@ func (s *Snapshot) notes(ctx context.Context) []string {
 				notes = append(notes, "sha256 checksum appended by etcdctl snapshot save: matches")
 			case sumMismatch:
 				notes = append(notes, "sha256 checksum appended by etcdctl snapshot save: DOES NOT MATCH; the file was damaged or changed after it was saved")
+			case sumNone:
+				notes = append(notes, "sha256 checksum not checked: the snapshot was closed first")
 			case sumFailed:
 				if errors.Is(s.sum.err, context.Canceled) {
 					notes = append(notes, "sha256 checksum not checked: the snapshot was closed first")
@@ -173,11 +178,12 @@ func (s *Snapshot) notes(ctx context.Context) []string {
 
 // Status describes the file: path, last and compaction revisions, size,
 // etcd storage version and notes (checksum result, WAL lag). It waits for
-// the checksum check until ctx ends; a check still running then is noted
-// as such rather than failing Status.
+// the checksum check (started by the first Status) until ctx ends; a
+// check still running then is noted as such rather than failing Status.
 // DBSizeInUse stays 0: bbolt cannot tell its free pages without reading
 // the freelist, which a read-only open does not load.
 func (s *Snapshot) Status(ctx context.Context) (etcdsrc.Status, error) {
+	s.startChecksum()
 	return etcdsrc.Status{
 		Snapshot:        s.path,
 		Revision:        s.idx.current,

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 	"go.etcd.io/etcd/server/v3/storage/schema"
 
 	"github.com/etcdscope/etcdscope/etcdsrc"
@@ -48,9 +49,11 @@ const DefaultLockTimeout = 500 * time.Millisecond
 
 // Options tune OpenWithOptions.
 type Options struct {
-	// Progress, when set, is called from the indexing goroutine now and
-	// then with the revisions indexed so far and the file's last revision,
-	// so a caller can draw a progress bar; it must return quickly.
+	// Progress, when set, is called now and then while the file is
+	// indexed, with how many of the file's revisions (counted from its
+	// first to its last main revision) are done, so a caller can draw a
+	// progress bar. Calls come from the indexing goroutines, one at a
+	// time; it must return quickly.
 	Progress func(done, total int64)
 	// LockTimeout bounds the wait for the file lock; 0 means
 	// DefaultLockTimeout.
@@ -73,6 +76,7 @@ type Snapshot struct {
 	storageVersion   string
 
 	sum       sumResult
+	sumOnce   sync.Once
 	sumDone   chan struct{}
 	sumCancel context.CancelFunc
 	closeOnce sync.Once
@@ -116,7 +120,6 @@ func OpenWithOptions(ctx context.Context, path string, opts Options) (*Snapshot,
 		db.Close()
 		return nil, fmt.Errorf("open snapshot %s: %w", path, err)
 	}
-	s.startChecksum()
 	return s, nil
 }
 
@@ -127,9 +130,9 @@ func openError(path string, err error) error {
 		return fmt.Errorf("open snapshot %s: no such file", path)
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Errorf("open snapshot %s: permission denied: the file must be readable by this user: %w", path, err)
-	case errors.Is(err, bolt.ErrTimeout):
+	case errors.Is(err, berrors.ErrTimeout):
 		return fmt.Errorf("open snapshot %s: %w", path, ErrLocked)
-	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrVersionMismatch), errors.Is(err, bolt.ErrChecksum):
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 		return fmt.Errorf("open snapshot %s: %w (%v)", path, ErrNotBolt, err)
 	}
 	return fmt.Errorf("open snapshot %s: %w", path, err)
@@ -137,31 +140,31 @@ func openError(path string, err error) error {
 
 // load checks the file is a whole etcd db and builds the index.
 func (s *Snapshot) load(ctx context.Context, progress func(done, total int64)) error {
-	return s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		s.dbSize = tx.Size()
 		// A copy cut short still has valid meta pages; reading a page past
 		// the end of the file would fault, so refuse it up front.
 		if limit := s.fileSize - checksumLen(s.hasSum); s.dbSize > limit {
 			return fmt.Errorf("%w: the db needs %d bytes, the file has %d", ErrTruncated, s.dbSize, limit)
 		}
-		kb := tx.Bucket(schema.Key.Name())
-		if kb == nil {
+		if tx.Bucket(schema.Key.Name()) == nil {
 			return ErrNotEtcd
 		}
-		if err := s.readMeta(tx); err != nil {
-			return err
-		}
-		idx, err := buildIndex(ctx, kb, progress)
-		if err != nil {
-			return err
-		}
-		// etcd resumes an interrupted compaction on start, so reads below
-		// the scheduled revision are as good as gone.
-		idx.compact = max(s.finishedCompact, s.scheduledCompact)
-		idx.current = max(idx.current, idx.compact)
-		s.idx = idx
-		return nil
+		return s.readMeta(tx)
 	})
+	if err != nil {
+		return err
+	}
+	idx, err := buildIndex(ctx, s.view, progress)
+	if err != nil {
+		return err
+	}
+	// etcd resumes an interrupted compaction on start, so reads below
+	// the scheduled revision are as good as gone.
+	idx.compact = max(s.finishedCompact, s.scheduledCompact)
+	idx.current = max(idx.current, idx.compact)
+	s.idx = idx
+	return nil
 }
 
 // view runs fn in a read transaction, turning a panic or a memory fault
@@ -180,6 +183,8 @@ func (s *Snapshot) view(fn func(tx *bolt.Tx) error) (err error) {
 // the first call's result.
 func (s *Snapshot) Close() error {
 	s.closeOnce.Do(func() {
+		// A check never started never will; one running is stopped.
+		s.sumOnce.Do(func() { close(s.sumDone) })
 		if s.sumCancel != nil {
 			s.sumCancel()
 			<-s.sumDone
@@ -202,4 +207,4 @@ func (s *Snapshot) CompactRevision() int64 { return s.idx.compact }
 
 // Keys is the number of distinct keys the file holds revisions of,
 // deleted ones included.
-func (s *Snapshot) Keys() int { return len(s.idx.keys) }
+func (s *Snapshot) Keys() int { return s.idx.len() }

@@ -1,10 +1,10 @@
 package snapshot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,7 +40,7 @@ func (s *Snapshot) revision(rev int64) (int64, error) {
 
 // bounds is the index range of the keys under prefix ("" is every key).
 func (s *Snapshot) bounds(prefix string) (lo, hi int) {
-	lo, hi = s.idx.lowerBound(prefix), len(s.idx.keys)
+	lo, hi = s.idx.lowerBound(prefix), s.idx.len()
 	if prefix == "" {
 		return 0, hi
 	}
@@ -73,22 +73,22 @@ func (s *Snapshot) Children(ctx context.Context, prefix string, opts etcdsrc.Chi
 		if i%4096 == 0 && ctx.Err() != nil {
 			return etcdsrc.ChildPage{}, fmt.Errorf("list %q: %w", prefix, ctx.Err())
 		}
-		key := x.keys[i]
+		key := x.key(i)
 		rest := key[len(prefix):]
-		j := strings.IndexByte(rest, '/')
+		j := bytes.IndexByte(rest, '/')
 		if j < 0 {
 			if x.exists(i, r) {
-				kids = append(kids, etcdsrc.Child{Name: rest, Key: key, Leaf: true, Count: 1})
+				k := string(key)
+				kids = append(kids, etcdsrc.Child{Name: k[len(prefix):], Key: k, Leaf: true, Count: 1})
 			}
 			i++
 			continue
 		}
-		dir := key[:len(prefix)+j+1]
+		dir := string(key[:len(prefix)+j+1])
 		// '0' is the byte after '/': the first key past the sub-tree.
-		end, _ := slices.BinarySearch(x.keys[i:hi], dir[:len(dir)-1]+"0")
-		end += i
+		end := x.lowerBoundIn(dir[:len(dir)-1]+"0", i, hi)
 		if x.count(i, end, r, 1) > 0 {
-			kids = append(kids, etcdsrc.Child{Name: rest[:j], Key: dir, Count: -1})
+			kids = append(kids, etcdsrc.Child{Name: dir[len(prefix) : len(dir)-1], Key: dir, Count: -1})
 		}
 		i = end
 	}
@@ -192,7 +192,7 @@ func (s *Snapshot) Range(ctx context.Context, prefix string, rev int64, fn func(
 				if !ok {
 					continue
 				}
-				kv, err := readKV(tx, s.idx.keys[i], e)
+				kv, err := readKV(tx, s.idx.keyString(i), e)
 				if err != nil {
 					return err
 				}
