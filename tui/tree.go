@@ -780,6 +780,9 @@ func (t treePane) View() string {
 		}
 		b.WriteString(t.rowView(t.rows[i], i == t.cursor, s))
 	}
+	if r := t.root; r.loaded && len(r.children) == 0 && r.err == nil {
+		b.WriteString("\n" + s.Dim.Render("  nothing under "+decode.EscapeKey(r.key)))
+	}
 	return b.String()
 }
 

@@ -745,7 +745,6 @@ func (m *Model) View() string {
 
 func (m *Model) headerView() string {
 	s := m.c.styles
-	left := s.HeaderTitle.Render(" etcdscope ") + " " + s.Header.Render(m.sourceName())
 	var parts []string
 	if m.st.rev > 0 {
 		parts = append(parts, s.HeaderDim.Render("rev "+formatCount(m.st.rev)))
@@ -767,8 +766,18 @@ func (m *Model) headerView() string {
 		}
 		parts = append(parts, s.StateWatch.Render(w))
 	}
-	left += "  " + strings.Join(parts, "  ")
-	return spread(left, s.HeaderDim.Render("? help "), m.width)
+	// The source name gives way (from the left: a path's end says more)
+	// so the revision and the connection state always show.
+	state := strings.Join(parts, "  ")
+	name := s.HeaderTitle.Render(" etcdscope ") + " "
+	help := s.HeaderDim.Render("? help ")
+	room := m.width - lipgloss.Width(name) - lipgloss.Width(state) - lipgloss.Width(help) - 3
+	if room < 12 {
+		help = ""
+		room += 7
+	}
+	left := name + s.Header.Render(truncLeft(m.sourceName(), max(room, 4))) + "  " + state
+	return spread(left, help, m.width)
 }
 
 func (m *Model) sourceName() string {

@@ -758,3 +758,12 @@ func TestTreePagesLongLevels(t *testing.T) {
 		t.Errorf("children sum %d, root count %d", total, d.m.tree.root.count)
 	}
 }
+
+func TestEmptyRootSaysSo(t *testing.T) {
+	d := newDriver(t, Options{Root: "/no-such-root"}, 80, 24)
+	d.run(d.m.Init())
+	d.until("the empty root", func(m *Model) bool { return m.tree.root.loaded && m.tree.root.count == 0 })
+	if !strings.Contains(d.m.View(), "nothing under /no-such-root/") {
+		t.Errorf("empty root not explained:\n%s", d.m.View())
+	}
+}
