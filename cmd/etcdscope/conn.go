@@ -23,6 +23,7 @@ type sourceFlags struct {
 	snapshot         string
 	root             string
 	encryptionConfig string
+	debugLog         string
 }
 
 func newSourceFlags() *sourceFlags {
@@ -48,6 +49,7 @@ func (f *sourceFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.snapshot, "snapshot", "", "browse an etcd snapshot or db file offline instead of a live cluster")
 	fs.StringVar(&f.root, "prefix-root", f.root, "the key prefix kube-apiserver stores under (its --etcd-prefix)")
 	fs.StringVar(&f.encryptionConfig, "encryption-config", "", "kube-apiserver EncryptionConfiguration to decrypt values with")
+	fs.StringVar(&f.debugLog, "debug", "", "write a log of what the explorer does to this file (never values or credentials)")
 }
 
 // resolve applies ETCDCTL_* variables to every flag not given on the
@@ -79,10 +81,11 @@ func (f *sourceFlags) resolve(cmd *cobra.Command, getenv func(string) string) er
 	return nil
 }
 
-// open builds the Source the flags name and a title for it.
-func (f *sourceFlags) open(ctx context.Context) (etcdsrc.Source, string, error) {
+// open builds the Source the flags name and a title for it. Indexing a
+// large snapshot takes seconds: progress, when not nil, hears how far it got.
+func (f *sourceFlags) open(ctx context.Context, progress func(done, total int64)) (etcdsrc.Source, string, error) {
 	if f.snapshot != "" {
-		snap, err := snapshot.Open(f.snapshot)
+		snap, err := snapshot.OpenWithOptions(ctx, f.snapshot, snapshot.Options{Progress: progress})
 		if err != nil {
 			return nil, "", err
 		}

@@ -103,7 +103,12 @@ func runDemo(ctx context.Context, a *app, serve bool, members int, interval time
 
 	src := etcdsrc.NewLiveFromClient(client, etcdsrc.Config{Endpoints: cluster.Endpoints(), CommandTimeout: 5 * time.Second})
 	dec := decode.NewDecoder(decode.WithDecrypter(enc))
-	err = runExplorer(runCtx, src, dec, decode.DefaultRoot, "demo "+endpoints)
+	debug, closeDebug, err := openDebugLog(a.src.debugLog)
+	if err != nil {
+		return err
+	}
+	defer closeDebug()
+	err = runExplorer(runCtx, src, dec, decode.DefaultRoot, "demo "+endpoints, debug)
 	stopRun()
 	if rerr := <-runErr; rerr != nil && !errors.Is(rerr, context.Canceled) && err == nil {
 		err = rerr

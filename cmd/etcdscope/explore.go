@@ -2,6 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -10,20 +15,64 @@ import (
 	"github.com/etcdscope/etcdscope/tui"
 )
 
-// runTUI opens the explorer on the source the flags name.
+// runTUI opens the explorer on the source the flags name. Indexing a big
+// snapshot shows its progress on stderr before the screen opens.
 func (a *app) runTUI(cmd *cobra.Command) error {
+	a.progress = progressLine(a.errOut)
 	return a.withSession(cmd, func(ctx context.Context, s *session) error {
-		return runExplorer(ctx, s.src, s.decoder, s.root, s.title)
+		fmt.Fprint(a.errOut, "\r\033[K")
+		debug, closeDebug, err := openDebugLog(a.src.debugLog)
+		if err != nil {
+			return err
+		}
+		defer closeDebug()
+		return runExplorer(ctx, s.src, s.decoder, s.root, s.title, debug)
 	})
 }
 
 // runExplorer runs the TUI until the user quits or ctx ends.
-func runExplorer(ctx context.Context, src etcdsrc.Source, dec *decode.Decoder, root, title string) error {
+func runExplorer(ctx context.Context, src etcdsrc.Source, dec *decode.Decoder, root, title string, debug io.Writer) error {
 	return tui.Run(ctx, tui.Options{
 		Source:  src,
 		Decoder: dec,
 		Catalog: decode.NewCatalog(),
 		Root:    root,
 		Title:   title,
+		Debug:   debug,
 	})
+}
+
+// openDebugLog opens the --debug file; with none, the log goes nowhere.
+func openDebugLog(path string) (io.Writer, func(), error) {
+	if path == "" {
+		return nil, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open debug log: %w", err)
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// progressLine draws a one-line progress report with rate and ETA on w,
+// at most a few times a second.
+func progressLine(w io.Writer) func(done, total int64) {
+	var (
+		mu    sync.Mutex
+		start = time.Now()
+		last  time.Time
+	)
+	return func(done, total int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		if now.Sub(last) < 200*time.Millisecond || total <= 0 {
+			return
+		}
+		last = now
+		elapsed := now.Sub(start).Seconds()
+		rate := float64(done) / max(elapsed, 0.001)
+		eta := time.Duration(float64(total-done) / max(rate, 1) * float64(time.Second)).Round(time.Second)
+		fmt.Fprintf(w, "\r\033[Kindexing snapshot: %3.0f%%  %.0f revisions/s  ETA %s", 100*float64(done)/float64(total), rate, eta)
+	}
 }

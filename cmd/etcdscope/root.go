@@ -18,6 +18,8 @@ type app struct {
 	errOut io.Writer
 	getenv func(string) string
 	src    *sourceFlags
+	// progress, when set, hears how far indexing a snapshot got.
+	progress func(done, total int64)
 }
 
 func newRootCmd(a *app) *cobra.Command {
@@ -75,7 +77,7 @@ func (a *app) openSession(cmd *cobra.Command) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, title, err := a.src.open(cmd.Context())
+	src, title, err := a.src.open(cmd.Context(), a.progress)
 	if err != nil {
 		return nil, err
 	}
