@@ -36,7 +36,8 @@ while [ ! -s "$WORK/endpoint" ]; do
 	sleep 1
 done
 ETCDSCOPE_BENCH_ENDPOINT=$(cat "$WORK/endpoint")
-export ETCDSCOPE_BENCH_ENDPOINT
+ETCDSCOPE_BENCH_SERVER_PID=$server
+export ETCDSCOPE_BENCH_ENDPOINT ETCDSCOPE_BENCH_SERVER_PID
 
 go test ./bench/ -tags bench1m -run '^$' -bench '^BenchmarkChildren1M$' -benchtime 3x -timeout 60m "$@" |
 	tee "$WORK/go-bench.txt"
@@ -55,23 +56,25 @@ echo
 {
 	grep '^BenchmarkChildren1M/' "$WORK/go-bench.txt" | awk '{
 		name = $1; sub(/^BenchmarkChildren1M\//, "", name); sub(/-[0-9]+$/, "", name)
-		ns = ""; rt = "-"; mb = "-"
+		ns = ""; rt = "-"; mb = "-"; cpu = "-"
 		for (i = 3; i < NF; i++) {
 			if ($(i+1) == "ns/op") ns = $i
 			if ($(i+1) == "roundtrips/op") rt = $i
 			if ($(i+1) == "peak-rssanon-MB") mb = $i
+			if ($(i+1) == "server-cpu-ms/op") cpu = $i
 		}
-		print name, ns, rt, mb
+		print name, ns, rt, cpu, mb
 	}'
-	[ -z "$ctl_line" ] || echo "$ctl_line" | awk '{ print $1, $3, "1", $4 " (max RSS)" }'
+	[ -z "$ctl_line" ] || echo "$ctl_line" | awk '{ print $1, $3, "1", "-", $4 " (max RSS)" }'
 } | awk '
-	{ name[NR] = $1; ns[NR] = $2; rt[NR] = $3; mb[NR] = $4; for (i = 5; i <= NF; i++) mb[NR] = mb[NR] " " $i
-	  if ($1 == "etcdctl-scan") base = $2 }
+	{ name[NR] = $1; ns[NR] = $2; rt[NR] = $3; cpu[NR] = $4; mb[NR] = $5; for (i = 6; i <= NF; i++) mb[NR] = mb[NR] " " $i
+	  if ($1 == "etcdctl-scan") { base = $2; basecpu = $4 } }
 	END {
-		printf "%-16s %12s %10s %10s %20s\n", "what", "time", "vs scan", "trips", "peak memory (MB)"
+		printf "%-16s %12s %9s %8s %16s %9s %20s\n", "what", "time", "vs scan", "trips", "etcd cpu (ms)", "vs scan", "peak memory (MB)"
 		for (i = 1; i <= NR; i++) {
 			x = (base > 0 && ns[i] > 0) ? sprintf("%.1fx", base / ns[i]) : "-"
-			printf "%-16s %10.3f s %10s %10s %20s\n", name[i], ns[i] / 1e9, x, rt[i], mb[i]
+			y = (basecpu > 0 && cpu[i] > 0) ? sprintf("%.1fx", basecpu / cpu[i]) : "-"
+			printf "%-16s %10.3f s %9s %8s %16s %9s %20s\n", name[i], ns[i] / 1e9, x, rt[i], cpu[i], y, mb[i]
 		}
 		for (i = 1; i <= NR; i++) {
 			if (name[i] == "names") printf "budget names >= 30x: %s; round trips <= 50 + 5: %s\n", (base / ns[i] >= 30 ? "met" : "MISSED"), (rt[i] <= 55 ? "met" : "MISSED")

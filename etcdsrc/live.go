@@ -48,6 +48,13 @@ type Live struct {
 
 var _ Source = (*Live)(nil)
 
+// The gRPC flow-control windows NewLive dials with: per stream, and for
+// the whole connection (many streams: watches, listings, counts).
+const (
+	streamWindow = 256 << 10
+	connWindow   = 16 << 20
+)
+
 const (
 	streamUnknown int32 = iota
 	streamYes
@@ -66,7 +73,13 @@ func NewLive(ctx context.Context, cfg Config) (*Live, error) {
 	l := &Live{cfg: cfg, owned: true}
 	ccfg.DialOptions = append(ccfg.DialOptions,
 		grpc.WithChainUnaryInterceptor(l.countUnary),
-		grpc.WithChainStreamInterceptor(l.countStream))
+		grpc.WithChainStreamInterceptor(l.countStream),
+		// A fixed stream window bounds what etcd computes ahead for a
+		// RangeStream that Children cancels after its first chunk; with
+		// gRPC's dynamic window it grows to megabytes, and every jump
+		// then costs the server tens of thousands of keys.
+		grpc.WithInitialWindowSize(streamWindow),
+		grpc.WithInitialConnWindowSize(connWindow))
 	cli, err := clientv3.New(ccfg)
 	if err != nil {
 		return nil, l.dialError(ctx, ccfg.TLS, err)
