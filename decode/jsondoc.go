@@ -1,12 +1,11 @@
 package decode
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -44,28 +43,41 @@ type jsonMember struct {
 }
 
 // parseJSON reads exactly one JSON value from b; anything but whitespace
-// after it is an error.
+// after it is an error. It validates b per RFC 8259 as it goes.
 func parseJSON(b []byte) (*jsonNode, error) {
-	p := jsonParser{dec: json.NewDecoder(bytes.NewReader(b))}
-	p.dec.UseNumber()
+	// One copy of the input lets every string and number literal be a
+	// substring of it: no allocation per string. The tree keeps the whole
+	// copy alive, which is no more than the tree's own text would cost.
+	src := string(b)
+	p := jsonParser{src: src, validUTF8: utf8.ValidString(src)}
+	p.skipSpace()
 	n, err := p.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.dec.Token(); !errors.Is(err, io.EOF) {
-		if err == nil {
-			return nil, errors.New("unexpected data after the top-level value")
-		}
-		return nil, err
+	p.skipSpace()
+	if p.pos < len(p.src) {
+		return nil, fmt.Errorf("json: offset %d: unexpected data after the top-level value", p.pos)
 	}
 	return n, nil
 }
 
-// jsonParser builds a tree from encoding/json's tokens. Nodes come from
-// slabs rather than one allocation each, which halves the parse time.
+// jsonParser is a recursive-descent parser over one JSON text. Nodes,
+// members and items come from slabs rather than one allocation each;
+// members and items of an open container collect on shared stacks and
+// are copied into an exactly sized slab slice when it closes.
 type jsonParser struct {
-	dec  *json.Decoder
-	slab []jsonNode
+	src string
+	pos int
+	// validUTF8 says the whole text is valid UTF-8, so strings need no
+	// check of their own.
+	validUTF8 bool
+
+	slab   []jsonNode
+	mslab  []jsonMember
+	islab  []*jsonNode
+	mstack []jsonMember
+	istack []*jsonNode
 }
 
 func (p *jsonParser) node(kind jsonKind) *jsonNode {
@@ -78,71 +90,309 @@ func (p *jsonParser) node(kind jsonKind) *jsonNode {
 	return n
 }
 
+// slabChunk is the smallest slab of members or items allocated at once.
+const slabChunk = 128
+
+// takeMembers moves the members stacked since base into their own slice.
+// Its capacity is its length, so a later append (set) copies it rather
+// than overwrite the next object's members in the slab.
+func (p *jsonParser) takeMembers(base int) []jsonMember {
+	k := len(p.mstack) - base
+	if k == 0 {
+		return nil
+	}
+	if len(p.mslab) < k {
+		p.mslab = make([]jsonMember, max(k, slabChunk))
+	}
+	out := p.mslab[:k:k]
+	p.mslab = p.mslab[k:]
+	copy(out, p.mstack[base:])
+	clear(p.mstack[base:])
+	p.mstack = p.mstack[:base]
+	return out
+}
+
+// takeItems is takeMembers for array items.
+func (p *jsonParser) takeItems(base int) []*jsonNode {
+	k := len(p.istack) - base
+	if k == 0 {
+		return nil
+	}
+	if len(p.islab) < k {
+		p.islab = make([]*jsonNode, max(k, slabChunk))
+	}
+	out := p.islab[:k:k]
+	p.islab = p.islab[k:]
+	copy(out, p.istack[base:])
+	clear(p.istack[base:])
+	p.istack = p.istack[:base]
+	return out
+}
+
+// skipSpace moves past JSON's four whitespace bytes.
+func (p *jsonParser) skipSpace() {
+	for p.pos < len(p.src) {
+		switch p.src[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+// errEOF reports input that ends inside a value.
+func (p *jsonParser) errEOF() error {
+	return fmt.Errorf("json: offset %d: %w", p.pos, io.ErrUnexpectedEOF)
+}
+
+// errAt reports an unexpected byte, what was expected, and where.
+func (p *jsonParser) errAt(want string) error {
+	if p.pos >= len(p.src) {
+		return p.errEOF()
+	}
+	return fmt.Errorf("json: offset %d: invalid character %q, want %s", p.pos, p.src[p.pos], want)
+}
+
+// value parses the value at p.pos, which follows any whitespace; depth
+// counts the containers it sits in.
 func (p *jsonParser) value(depth int) (*jsonNode, error) {
-	tok, err := p.dec.Token()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, io.ErrUnexpectedEOF
-		}
-		return nil, err
+	if p.pos >= len(p.src) {
+		return nil, p.errEOF()
 	}
-	switch t := tok.(type) {
-	case nil:
-		return p.node(jsonNull), nil
-	case bool:
-		n := p.node(jsonBool)
-		n.boolean = t
-		return n, nil
-	case json.Number:
-		n := p.node(jsonNumber)
-		n.text = string(t)
-		return n, nil
-	case string:
-		n := p.node(jsonString)
-		n.text = t
-		return n, nil
-	case json.Delim:
+	switch c := p.src[p.pos]; {
+	case c == '{':
 		if depth >= maxJSONDepth {
-			return nil, fmt.Errorf("nesting deeper than %d", maxJSONDepth)
+			return nil, fmt.Errorf("json: offset %d: nesting deeper than %d", p.pos, maxJSONDepth)
 		}
-		switch t {
-		case '{':
-			n := p.node(jsonObject)
-			for p.dec.More() {
-				k, err := p.dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				name, ok := k.(string)
-				if !ok {
-					return nil, fmt.Errorf("object key is %T, not a string", k)
-				}
-				v, err := p.value(depth + 1)
-				if err != nil {
-					return nil, err
-				}
-				n.members = append(n.members, jsonMember{name: name, value: v})
-			}
-			if _, err := p.dec.Token(); err != nil { // the closing brace
-				return nil, err
-			}
+		return p.object(depth)
+	case c == '[':
+		if depth >= maxJSONDepth {
+			return nil, fmt.Errorf("json: offset %d: nesting deeper than %d", p.pos, maxJSONDepth)
+		}
+		return p.array(depth)
+	case c == '"':
+		s, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		n := p.node(jsonString)
+		n.text = s
+		return n, nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		lit, err := p.number()
+		if err != nil {
+			return nil, err
+		}
+		n := p.node(jsonNumber)
+		n.text = lit
+		return n, nil
+	case c == 't':
+		if err := p.literal("true"); err != nil {
+			return nil, err
+		}
+		n := p.node(jsonBool)
+		n.boolean = true
+		return n, nil
+	case c == 'f':
+		if err := p.literal("false"); err != nil {
+			return nil, err
+		}
+		return p.node(jsonBool), nil
+	case c == 'n':
+		if err := p.literal("null"); err != nil {
+			return nil, err
+		}
+		return p.node(jsonNull), nil
+	}
+	return nil, p.errAt("a value")
+}
+
+// object parses an object; p.pos is at its opening brace.
+func (p *jsonParser) object(depth int) (*jsonNode, error) {
+	p.pos++ // {
+	p.skipSpace()
+	n := p.node(jsonObject)
+	if p.pos < len(p.src) && p.src[p.pos] == '}' {
+		p.pos++
+		return n, nil
+	}
+	base := len(p.mstack)
+	for {
+		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
+			return nil, p.errAt("a string naming an object member")
+		}
+		name, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.skipSpace()
+		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+			return nil, p.errAt("':' after an object key")
+		}
+		p.pos++
+		p.skipSpace()
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		p.mstack = append(p.mstack, jsonMember{name: name, value: v})
+		p.skipSpace()
+		if p.pos >= len(p.src) {
+			return nil, p.errEOF()
+		}
+		switch p.src[p.pos] {
+		case ',':
+			p.pos++
+			p.skipSpace()
+		case '}':
+			p.pos++
+			n.members = p.takeMembers(base)
 			return n, nil
-		case '[':
-			n := p.node(jsonArray)
-			for p.dec.More() {
-				v, err := p.value(depth + 1)
-				if err != nil {
-					return nil, err
-				}
-				n.items = append(n.items, v)
-			}
-			if _, err := p.dec.Token(); err != nil { // the closing bracket
-				return nil, err
-			}
-			return n, nil
+		default:
+			return nil, p.errAt("',' or '}' after an object member")
 		}
 	}
-	return nil, fmt.Errorf("unexpected json token %v", tok)
+}
+
+// array parses an array; p.pos is at its opening bracket.
+func (p *jsonParser) array(depth int) (*jsonNode, error) {
+	p.pos++ // [
+	p.skipSpace()
+	n := p.node(jsonArray)
+	if p.pos < len(p.src) && p.src[p.pos] == ']' {
+		p.pos++
+		return n, nil
+	}
+	base := len(p.istack)
+	for {
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		p.istack = append(p.istack, v)
+		p.skipSpace()
+		if p.pos >= len(p.src) {
+			return nil, p.errEOF()
+		}
+		switch p.src[p.pos] {
+		case ',':
+			p.pos++
+			p.skipSpace()
+		case ']':
+			p.pos++
+			n.items = p.takeItems(base)
+			return n, nil
+		default:
+			return nil, p.errAt("',' or ']' after an array element")
+		}
+	}
+}
+
+// literal consumes the keyword want (true, false or null).
+func (p *jsonParser) literal(want string) error {
+	if !strings.HasPrefix(p.src[p.pos:], want) {
+		for i := 0; i < len(want) && p.pos < len(p.src) && p.src[p.pos] == want[i]; i++ {
+			p.pos++
+		}
+		return p.errAt("a value (in literal " + want + ")")
+	}
+	p.pos += len(want)
+	return nil
+}
+
+// number consumes a number and returns its literal, checked against
+// RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (p *jsonParser) number() (string, error) {
+	start := p.pos
+	if p.src[p.pos] == '-' {
+		p.pos++
+	}
+	switch {
+	case p.pos < len(p.src) && p.src[p.pos] == '0':
+		p.pos++
+	case p.pos < len(p.src) && p.src[p.pos] >= '1' && p.src[p.pos] <= '9':
+		p.digits()
+	default:
+		return "", p.errAt("a digit in a number")
+	}
+	if p.pos < len(p.src) && p.src[p.pos] == '.' {
+		p.pos++
+		if !p.digits() {
+			return "", p.errAt("a digit after a decimal point")
+		}
+	}
+	if p.pos < len(p.src) && (p.src[p.pos] == 'e' || p.src[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(p.src) && (p.src[p.pos] == '+' || p.src[p.pos] == '-') {
+			p.pos++
+		}
+		if !p.digits() {
+			return "", p.errAt("a digit in an exponent")
+		}
+	}
+	return p.src[start:p.pos], nil
+}
+
+// digits consumes a run of decimal digits and reports whether there was one.
+func (p *jsonParser) digits() bool {
+	start := p.pos
+	for p.pos < len(p.src) && p.src[p.pos] >= '0' && p.src[p.pos] <= '9' {
+		p.pos++
+	}
+	return p.pos > start
+}
+
+// str consumes a string and returns its value; p.pos is at the opening
+// quote. A string without escapes or control bytes, in valid UTF-8, is
+// its own value: a substring of the input. Anything else is left to
+// encoding/json, so escapes, surrogates and invalid UTF-8 (U+FFFD) mean
+// exactly what they mean there.
+func (p *jsonParser) str() (string, error) {
+	start := p.pos + 1
+	ascii := true
+	for i := start; i < len(p.src); i++ {
+		c := p.src[i]
+		switch {
+		case c == '"':
+			s := p.src[start:i]
+			if !ascii && !p.validUTF8 && !utf8.ValidString(s) {
+				return p.slowStr(start)
+			}
+			p.pos = i + 1
+			return s, nil
+		case c == '\\' || c < 0x20:
+			return p.slowStr(start)
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	p.pos = len(p.src)
+	return "", p.errEOF()
+}
+
+// slowStr finds the end of the string whose text starts at start and
+// unquotes it with encoding/json.
+func (p *jsonParser) slowStr(start int) (string, error) {
+	end := -1
+	for i := start; i < len(p.src); i++ {
+		if c := p.src[i]; c == '\\' {
+			i++
+		} else if c == '"' {
+			end = i
+			break
+		}
+	}
+	if end < 0 {
+		p.pos = len(p.src)
+		return "", p.errEOF()
+	}
+	var s string
+	if err := json.Unmarshal([]byte(p.src[start-1:end+1]), &s); err != nil {
+		return "", fmt.Errorf("json: offset %d: string: %w", start-1, err)
+	}
+	p.pos = end + 1
+	return s, nil
 }
 
 // get returns the value of the first member called name, or nil.
