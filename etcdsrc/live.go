@@ -32,6 +32,7 @@ type Live struct {
 	cfg     Config
 	client  *clientv3.Client
 	owned   bool // Close closes client
+	tls     *tls.Config
 	kv      clientv3.KV
 	watcher clientv3.Watcher
 	lease   clientv3.Lease
@@ -66,11 +67,31 @@ const (
 // to do: unreachable endpoints, a failed TLS handshake, failed
 // authentication.
 func NewLive(ctx context.Context, cfg Config) (*Live, error) {
+	l, err := Dial(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// A member list needs no read permission, so a user allowed only a
+	// sub-tree still passes; with WaitForReady the call waits for the
+	// connection until the deadline instead of failing on the first try.
+	cctx, cancel := context.WithTimeout(ctx, dialTimeout(cfg))
+	defer cancel()
+	if _, err := l.client.MemberList(cctx); err != nil {
+		l.client.Close()
+		return nil, l.dialError(ctx, l.tls, err)
+	}
+	return l, nil
+}
+
+// Dial builds a Live for the cluster cfg names without waiting for it to
+// answer: the explorer opens on a cluster that is down and retries. Only a
+// config that cannot work (unreadable certificates, say) fails here.
+func Dial(cfg Config) (*Live, error) {
 	ccfg, err := cfg.clientConfig()
 	if err != nil {
 		return nil, err
 	}
-	l := &Live{cfg: cfg, owned: true}
+	l := &Live{cfg: cfg, owned: true, tls: ccfg.TLS}
 	ccfg.DialOptions = append(ccfg.DialOptions,
 		grpc.WithChainUnaryInterceptor(l.countUnary),
 		grpc.WithChainStreamInterceptor(l.countStream),
@@ -82,21 +103,11 @@ func NewLive(ctx context.Context, cfg Config) (*Live, error) {
 		grpc.WithInitialConnWindowSize(connWindow))
 	cli, err := clientv3.New(ccfg)
 	if err != nil {
-		return nil, l.dialError(ctx, ccfg.TLS, err)
+		return nil, l.dialError(context.Background(), ccfg.TLS, err)
 	}
 	l.client = cli
 	l.kv, l.watcher, l.lease = cli.KV, cli.Watcher, cli.Lease
 	l.newWatcher = func() clientv3.Watcher { return clientv3.NewWatcher(cli) }
-
-	// A member list needs no read permission, so a user allowed only a
-	// sub-tree still passes; with WaitForReady the call waits for the
-	// connection until the deadline instead of failing on the first try.
-	cctx, cancel := context.WithTimeout(ctx, dialTimeout(cfg))
-	defer cancel()
-	if _, err := cli.MemberList(cctx); err != nil {
-		cli.Close()
-		return nil, l.dialError(ctx, ccfg.TLS, err)
-	}
 	return l, nil
 }
 

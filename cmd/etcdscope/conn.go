@@ -83,7 +83,9 @@ func (f *sourceFlags) resolve(cmd *cobra.Command, getenv func(string) string) er
 
 // open builds the Source the flags name and a title for it. Indexing a
 // large snapshot takes seconds: progress, when not nil, hears how far it got.
-func (f *sourceFlags) open(ctx context.Context, progress func(done, total int64)) (etcdsrc.Source, string, error) {
+// A lenient open returns a live source even when the cluster does not
+// answer yet.
+func (f *sourceFlags) open(ctx context.Context, progress func(done, total int64), lenient bool) (etcdsrc.Source, string, error) {
 	if f.snapshot != "" {
 		snap, err := snapshot.OpenWithOptions(ctx, f.snapshot, snapshot.Options{Progress: progress})
 		if err != nil {
@@ -92,6 +94,11 @@ func (f *sourceFlags) open(ctx context.Context, progress func(done, total int64)
 		return snap, f.snapshot, nil
 	}
 	live, err := etcdsrc.NewLive(ctx, f.cfg)
+	if err != nil && lenient {
+		// The explorer opens anyway: it shows the cluster as unreachable
+		// and keeps trying, rather than exiting before a screen is seen.
+		live, err = etcdsrc.Dial(f.cfg)
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -19,6 +19,7 @@ import (
 // snapshot shows its progress on stderr before the screen opens.
 func (a *app) runTUI(cmd *cobra.Command) error {
 	a.progress = progressLine(a.errOut)
+	a.lenient = true
 	return a.withSession(cmd, func(ctx context.Context, s *session) error {
 		fmt.Fprint(a.errOut, "\r\033[K")
 		debug, closeDebug, err := openDebugLog(a.src.debugLog)

@@ -20,6 +20,9 @@ type app struct {
 	src    *sourceFlags
 	// progress, when set, hears how far indexing a snapshot got.
 	progress func(done, total int64)
+	// lenient opens a live source even when the cluster does not answer
+	// yet: the explorer shows that and retries.
+	lenient bool
 }
 
 func newRootCmd(a *app) *cobra.Command {
@@ -77,7 +80,7 @@ func (a *app) openSession(cmd *cobra.Command) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, title, err := a.src.open(cmd.Context(), a.progress)
+	src, title, err := a.src.open(cmd.Context(), a.progress, a.lenient)
 	if err != nil {
 		return nil, err
 	}
