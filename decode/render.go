@@ -50,10 +50,15 @@ func YAML(doc json.RawMessage) ([]byte, error) {
 // yamlWriter writes block-style YAML from an ordered JSON tree.
 type yamlWriter struct{ out []byte }
 
+// spaces feeds indent one append per line rather than one per space.
+const spaces = "                                                                "
+
 func (w *yamlWriter) indent(n int) {
-	for range n {
-		w.out = append(w.out, ' ')
+	for n > len(spaces) {
+		w.out = append(w.out, spaces...)
+		n -= len(spaces)
 	}
+	w.out = append(w.out, spaces[:n]...)
 }
 
 // mapping writes a non-empty object whose first key goes where the
@@ -244,7 +249,9 @@ var yamlWords = map[string]bool{
 // something other than a string: null, a boolean, a number, a timestamp.
 // Such strings are double-quoted, as yaml/v3 quotes them.
 func readsAsOther(s string) bool {
-	if s == "" || yamlWords[s] {
+	// No word is longer than five bytes; the length test spares most
+	// strings the map lookup.
+	if s == "" || (len(s) <= 5 && yamlWords[s]) {
 		return true
 	}
 	c := s[0]
@@ -268,21 +275,32 @@ func plainChars(s string) bool {
 	if strings.Contains(s, ": ") || strings.Contains(s, " #") {
 		return false
 	}
-	for _, r := range s {
-		if r != ' ' && (r == utf8.RuneError || !unicode.IsPrint(r)) {
-			return false
-		}
-	}
-	return true
+	return printableText(s, false)
 }
 
 // singleQuotable reports whether s can be single-quoted: one line of
 // printable characters.
-func singleQuotable(s string) bool {
-	for _, r := range s {
-		if r != ' ' && (r == utf8.RuneError || !unicode.IsPrint(r)) {
+func singleQuotable(s string) bool { return printableText(s, false) }
+
+// printableText reports whether s is valid UTF-8 made of printable
+// characters and spaces, and of tabs and line breaks when multiline is
+// set. U+FFFD counts as unprintable: it may stand for invalid bytes.
+// ASCII, most of what objects hold, is checked a byte at a time.
+func printableText(s string, multiline bool) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\t')) {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
 			return false
 		}
+		i += size
 	}
 	return true
 }
@@ -298,6 +316,11 @@ var (
 // timestamp or a YAML 1.1 sexagesimal number.
 func mayResolveNonString(s string) bool {
 	plain := strings.ReplaceAll(s, "_", "")
+	if !intChars(plain) {
+		// Not even an integer's characters: skip strconv, whose error
+		// costs two allocations (timestamps, IPs and quantities land here).
+		return yamlFloat.MatchString(plain) || yamlDate.MatchString(s) || yamlSexagesimal.MatchString(s)
+	}
 	if _, err := strconv.ParseInt(plain, 0, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		return true
 	}
@@ -307,18 +330,27 @@ func mayResolveNonString(s string) bool {
 	return yamlFloat.MatchString(plain) || yamlDate.MatchString(s) || yamlSexagesimal.MatchString(s)
 }
 
+// intChars reports whether s holds only what strconv.ParseInt or
+// ParseUint with base 0 may accept: signs, base prefixes, hex digits.
+func intChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+		case c == '+', c == '-', c == 'x', c == 'X', c == 'o', c == 'O':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // literalSafe reports whether s, which holds line breaks, reads back
 // exactly from a literal block: printable lines with something on them.
 func literalSafe(s string) bool {
 	if !strings.Contains(s, "\n") || strings.Trim(s, "\n") == "" {
 		return false
 	}
-	for _, r := range s {
-		if r != '\n' && r != '\t' && r != ' ' && (r == utf8.RuneError || !unicode.IsPrint(r)) {
-			return false
-		}
-	}
-	return true
+	return printableText(s, true)
 }
 
 // IndentJSON renders a JSON document with four-space indentation as
