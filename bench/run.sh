@@ -68,16 +68,27 @@ echo
 	[ -z "$ctl_line" ] || echo "$ctl_line" | awk '{ print $1, $3, "1", "-", $4 " (max RSS)" }'
 } | awk '
 	{ name[NR] = $1; ns[NR] = $2; rt[NR] = $3; cpu[NR] = $4; mb[NR] = $5; for (i = 6; i <= NF; i++) mb[NR] = mb[NR] " " $i
-	  if ($1 == "etcdctl-scan") { base = $2; basecpu = $4 } }
+	  if ($1 == "etcdctl-scan") { base = $2; basecpu = $4 }
+	  if ($1 == "etcdctl-binary") ctl = $2 }
 	END {
-		printf "%-16s %12s %9s %8s %16s %9s %20s\n", "what", "time", "vs scan", "trips", "etcd cpu (ms)", "vs scan", "peak memory (MB)"
+		printf "%-16s %12s %9s %11s %8s %16s %9s %20s\n", "what", "time", "vs scan", "vs etcdctl", "trips", "etcd cpu (ms)", "vs scan", "peak memory (MB)"
 		for (i = 1; i <= NR; i++) {
 			x = (base > 0 && ns[i] > 0) ? sprintf("%.1fx", base / ns[i]) : "-"
+			z = (ctl > 0 && ns[i] > 0) ? sprintf("%.1fx", ctl / ns[i]) : "-"
 			y = (basecpu > 0 && cpu[i] > 0) ? sprintf("%.1fx", basecpu / cpu[i]) : "-"
-			printf "%-16s %10.3f s %9s %8s %16s %9s %20s\n", name[i], ns[i] / 1e9, x, rt[i], cpu[i], y, mb[i]
+			printf "%-16s %10.3f s %9s %11s %8s %16s %9s %20s\n", name[i], ns[i] / 1e9, x, z, rt[i], cpu[i], y, mb[i]
 		}
+		# The budgets (PRODUCT.md) are against `etcdctl get --prefix
+		# --keys-only` folded by segment: the real binary when it built,
+		# else the in-process scan, which is the stricter yardstick.
+		ref = (ctl > 0) ? ctl : base
+		what = (ctl > 0) ? "etcdctl binary" : "in-process scan"
 		for (i = 1; i <= NR; i++) {
-			if (name[i] == "names") printf "budget names >= 30x: %s; round trips <= 50 + 5: %s\n", (base / ns[i] >= 30 ? "met" : "MISSED"), (rt[i] <= 55 ? "met" : "MISSED")
-			if (name[i] == "counts") printf "budget counts >= 10x: %s\n", (base / ns[i] >= 10 ? "met" : "MISSED")
+			if (name[i] == "names") printf "budget names >= 30x faster than the %s: %s (%.1fx); round trips <= 50 + 5: %s\n", what, (ref / ns[i] >= 30 ? "met" : "MISSED"), ref / ns[i], (rt[i] <= 55 ? "met" : "MISSED")
+			if (name[i] == "counts") printf "budget counts >= 10x faster than the %s: %s (%.1fx)\n", what, (ref / ns[i] >= 10 ? "met" : "MISSED"), ref / ns[i]
 		}
 	}'
+
+# The offline budget: a 1M-key snapshot to its first listing.
+echo
+sh bench/snapshot.sh
