@@ -316,9 +316,11 @@ var (
 // timestamp or a YAML 1.1 sexagesimal number.
 func mayResolveNonString(s string) bool {
 	plain := strings.ReplaceAll(s, "_", "")
-	if !intChars(plain) {
-		// Not even an integer's characters: skip strconv, whose error
-		// costs two allocations (timestamps, IPs and quantities land here).
+	if i := notIntChar(plain); i >= 0 && i < 18 {
+		// strconv would fail with a syntax error, which costs two
+		// allocations (timestamps, IPs and quantities land here). Only
+		// from 19 digits on may it report a range error before it reaches
+		// the stray byte, and that reads as a number here: strconv decides.
 		return yamlFloat.MatchString(plain) || yamlDate.MatchString(s) || yamlSexagesimal.MatchString(s)
 	}
 	if _, err := strconv.ParseInt(plain, 0, 64); err == nil || errors.Is(err, strconv.ErrRange) {
@@ -330,18 +332,19 @@ func mayResolveNonString(s string) bool {
 	return yamlFloat.MatchString(plain) || yamlDate.MatchString(s) || yamlSexagesimal.MatchString(s)
 }
 
-// intChars reports whether s holds only what strconv.ParseInt or
-// ParseUint with base 0 may accept: signs, base prefixes, hex digits.
-func intChars(s string) bool {
+// notIntChar returns the index of the first byte of s that
+// strconv.ParseInt or ParseUint with base 0 can never accept (anything
+// but signs, base prefixes and hex digits), or -1.
+func notIntChar(s string) int {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
 		case c == '+', c == '-', c == 'x', c == 'X', c == 'o', c == 'O':
 		default:
-			return false
+			return i
 		}
 	}
-	return true
+	return -1
 }
 
 // literalSafe reports whether s, which holds line breaks, reads back
