@@ -2,6 +2,7 @@ package etcdsrc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -25,7 +26,7 @@ func LoadCatalog(ctx context.Context, src Source, dec *decode.Decoder, root stri
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrRevisionMoved) {
 		return nil, fmt.Errorf("read CRDs under %s: %w", prefix, err)
 	}
 	return catalog, nil

@@ -66,7 +66,7 @@ func newFindCmd(a *app) *cobra.Command {
 					return writeFindTable(ctx, a, s, kind, prefix, match)
 				}
 				list := newListWriter(a.out, format, false)
-				_, err = s.src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
+				err = scan(ctx, a, s.src, prefix, 0, func(kv etcdsrc.KeyValue) error {
 					if !match(kv) {
 						return nil
 					}
@@ -97,7 +97,7 @@ func writeFindTable(ctx context.Context, a *app, s *session, kind decode.Kind, p
 	}
 	now := time.Now()
 	found := 0
-	_, err := s.src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
+	err := scan(ctx, a, s.src, prefix, 0, func(kv etcdsrc.KeyValue) error {
 		if !match(kv) {
 			return nil
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -87,7 +88,7 @@ func watchPrefix(ctx context.Context, src etcdsrc.Source, prefix string, rev int
 		listRev, err := src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
 			return w.write(etcdsrc.Event{Type: etcdsrc.EventPut, Revision: kv.ModRevision, KV: kv})
 		})
-		if err != nil {
+		if err != nil && !errors.Is(err, etcdsrc.ErrRevisionMoved) {
 			return fmt.Errorf("list %s again after compaction: %w", decode.EscapeKey(prefix), err)
 		}
 		rev = listRev + 1
