@@ -107,6 +107,15 @@ func mustPut(t testing.TB, cli *clientv3.Client, key, val string, opts ...client
 	return resp.Header.Revision
 }
 
+// clearPrefix deletes what an earlier run of a test left under prefix in
+// the test's own etcd, so `go test -count N` starts each run afresh.
+func clearPrefix(t testing.TB, cli *clientv3.Client, prefix string) {
+	t.Helper()
+	if _, err := cli.Delete(testCtx(t), prefix, clientv3.WithPrefix()); err != nil {
+		t.Fatalf("clear %q: %v", prefix, err)
+	}
+}
+
 func mustDelete(t testing.TB, cli *clientv3.Client, key string) int64 {
 	t.Helper()
 	resp, err := cli.Delete(testCtx(t), key)

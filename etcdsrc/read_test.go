@@ -18,6 +18,7 @@ func asCompacted(err error, ce **CompactedError) bool {
 func TestGet(t *testing.T) {
 	l := dial(t, srv)
 	ctx := testCtx(t)
+	clearPrefix(t, srvCli, "/get/")
 	lease, err := srvCli.Grant(ctx, 300)
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +84,7 @@ func TestRange(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			l := NewLiveFromClient(tc.cli, DefaultConfig())
 			defer l.Close()
+			clearPrefix(t, tc.cli, "/range")
 			kvs := map[string]string{}
 			for i := range 1234 {
 				kvs[fmt.Sprintf("/range/k%05d", i)] = fmt.Sprint("v", i)
@@ -210,6 +212,7 @@ func TestHistory(t *testing.T) {
 func TestHistoryAfterCompaction(t *testing.T) {
 	l := dial(t, srv)
 	key := "/history-compacted/k"
+	clearPrefix(t, srvCli, "/history-compacted/")
 	r1 := mustPut(t, srvCli, key, "v1")
 	mustPut(t, srvCli, key, "v2")
 	r3 := mustPut(t, srvCli, key, "v3")
