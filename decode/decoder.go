@@ -47,10 +47,21 @@ func WithDecrypter(d Decrypter) Option {
 	return func(dec *Decoder) { dec.decrypter = d }
 }
 
+// WithRoot names the prefix root kube-apiserver stores under (its
+// --etcd-prefix; DefaultRoot when not given), for telling the kind of a
+// value from its key.
+func WithRoot(root string) Option {
+	return func(dec *Decoder) { dec.root = root }
+}
+
 // Decoder turns stored etcd values into decoded Values. It is immutable
 // after NewDecoder and safe for concurrent use.
 type Decoder struct {
 	decrypter Decrypter
+	root      string
+	// kinds tells the type of a value that carries none readable (still
+	// encrypted, or broken) from its key.
+	kinds     *Catalog
 	scheme    *runtime.Scheme
 	schemeErr error
 	proto     *protobuf.Serializer
@@ -79,7 +90,7 @@ var storageScheme = sync.OnceValues(func() (*runtime.Scheme, error) {
 
 // NewDecoder returns a Decoder configured by opts.
 func NewDecoder(opts ...Option) *Decoder {
-	d := &Decoder{}
+	d := &Decoder{root: DefaultRoot, kinds: NewCatalog()}
 	d.scheme, d.schemeErr = storageScheme()
 	if d.schemeErr == nil {
 		d.proto = protobuf.NewSerializer(d.scheme, d.scheme)
@@ -103,9 +114,15 @@ func (d *Decoder) Decode(key string, value []byte, meta *KeyMeta) Value {
 	}
 	if bytes.HasPrefix(value, encryptedPrefix) {
 		d.decodeEncrypted(&v, key, value, rev)
-		return v
+	} else {
+		d.decodePlain(&v, value, rev)
 	}
-	d.decodePlain(&v, value, rev)
+	if v.Kind == "" && (v.Encoding == EncodingEncrypted || v.Err != nil) {
+		// A Kubernetes value whose bytes tell no type: its key does.
+		if _, k, ok := d.kinds.ParseKey(key, d.root); ok {
+			v.APIVersion, v.Kind = k.APIVersion(), k.Kind
+		}
+	}
 	return v
 }
 

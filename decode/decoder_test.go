@@ -61,6 +61,7 @@ func TestDecodeEveryFixtureKey(t *testing.T) {
 		t.Errorf("fixture has %d keys, want 683", len(kvs))
 	}
 	dec := NewDecoder()
+	builtins := NewCatalog()
 	counts := map[string]int{}
 	for _, kv := range kvs {
 		e, ok := expected[kv.Key]
@@ -82,6 +83,12 @@ func TestDecodeEveryFixtureKey(t *testing.T) {
 				v.Encryption.Provider != provider || v.Encryption.KeyName != "key1" ||
 				v.Encryption.Decrypted || v.Encryption.Reason == "" || v.Object != nil {
 				t.Errorf("%s: got encoding %s encryption %+v, want still-encrypted %s key1 with a reason", kv.Key, v.Encoding, v.Encryption, provider)
+			}
+			// The bytes tell no type; the key does, for a built-in kind
+			// (custom kinds need the CRDs stored in the data).
+			_, _, builtin := builtins.ParseKey(kv.Key, DefaultRoot)
+			if builtin && (v.APIVersion != e.APIVersion || v.Kind != e.Kind) {
+				t.Errorf("%s: still-encrypted type %s %s, want %s %s from the key", kv.Key, v.APIVersion, v.Kind, e.APIVersion, e.Kind)
 			}
 			continue
 		}

@@ -107,12 +107,13 @@ func (f *sourceFlags) open(ctx context.Context, progress func(done, total int64)
 
 // decoder builds the value decoder, with decryption when a config is given.
 func (f *sourceFlags) decoder() (*decode.Decoder, error) {
-	if f.encryptionConfig == "" {
-		return decode.NewDecoder(), nil
+	opts := []decode.Option{decode.WithRoot(f.root)}
+	if f.encryptionConfig != "" {
+		cfg, err := encryption.LoadConfig(f.encryptionConfig)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, decode.WithDecrypter(cfg.WithPrefixRoot(f.root)))
 	}
-	cfg, err := encryption.LoadConfig(f.encryptionConfig)
-	if err != nil {
-		return nil, err
-	}
-	return decode.NewDecoder(decode.WithDecrypter(cfg.WithPrefixRoot(f.root))), nil
+	return decode.NewDecoder(opts...), nil
 }
