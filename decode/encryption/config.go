@@ -29,6 +29,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"sigs.k8s.io/yaml"
 	"slices"
 	"strings"
 	"sync"
@@ -123,6 +124,15 @@ func LoadConfig(path string) (*Config, error) {
 func parseConfig(path string, data []byte) (*Config, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("the file is empty")
+	}
+	// Say plainly when the file is no EncryptionConfiguration at all,
+	// rather than pass on the decoder's words about Go types.
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("not valid YAML: %w", err)
+	}
+	if m, ok := doc.(map[string]any); !ok || m["kind"] == nil {
+		return nil, fmt.Errorf("not an EncryptionConfiguration: want YAML with apiVersion: apiserver.config.k8s.io/v1 and kind: EncryptionConfiguration")
 	}
 	cf, err := codecs()
 	if err != nil {

@@ -23,8 +23,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		want []string
 	}{
 		{"empty file", "", []string{"empty"}},
-		{"malformed yaml", head + "resources:\n  - resources: [secrets\n", []string{"decode"}},
-		{"not yaml at all", "\x00\x01\x02", []string{"decode"}},
+		{"malformed yaml", head + "resources:\n  - resources: [secrets\n", []string{"not valid YAML", "line"}},
+		{"not yaml at all", "\x00\x01\x02", []string{"not valid YAML"}},
+		{"some other text file", "root:x:0:0:root:/root:/bin/bash\n", []string{"not an EncryptionConfiguration"}},
 		{"unknown field", head + "resources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keyz: []\n", []string{"unknown field", "keyz"}},
 		{"wrong kind", "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\n", []string{"AdmissionConfiguration"}},
 		{"no apiVersion", "kind: EncryptionConfiguration\nresources: []\n", []string{"decode"}},
