@@ -46,21 +46,17 @@ func (c *common) logf(format string, args ...any) {
 	fmt.Fprintf(c.debug, time.Now().Format("15:04:05.000 ")+format+"\n", args...)
 }
 
-// kindLabel names the resource kind stored under a directory key, as
-// "apps/v1 Deployment", or "" for directories that are not a resource.
-func (c *common) kindLabel(dirKey string) string {
+// kindOf is the resource kind stored under a directory key; false for
+// directories that are not a resource.
+func (c *common) kindOf(dirKey string) (decode.Kind, bool) {
 	if c.cat == nil {
-		return ""
+		return decode.Kind{}, false
 	}
 	rel := strings.TrimSuffix(strings.TrimPrefix(dirKey, c.root+"/"), "/")
 	if rel == "" || rel == dirKey {
-		return ""
+		return decode.Kind{}, false
 	}
-	k, ok := c.cat.ForPrefix(rel)
-	if !ok {
-		return ""
-	}
-	return k.APIVersion() + " " + k.Kind
+	return c.cat.ForPrefix(rel)
 }
 
 // wrapf wraps err with what was being done.

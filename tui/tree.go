@@ -821,11 +821,6 @@ func (t treePane) rowView(r row, selected bool, s *Styles) string {
 		left += s.Dim.Render(" /" + f)
 	}
 	var parts []string
-	if !n.leaf && n.depth >= 1 && n.depth <= 2 {
-		if label := t.c.kindLabel(n.key); label != "" {
-			parts = append(parts, s.KindLabel.Render(label))
-		}
-	}
 	switch {
 	case n.err != nil:
 		parts = append(parts, s.Error.Render("✗ "+n.err.Error()))
@@ -844,9 +839,18 @@ func (t treePane) rowView(r row, selected bool, s *Styles) string {
 		parts = append(parts, s.MarkDel.Render("- del"))
 	}
 	right = strings.Join(parts, "  ")
-	// Drop the kind label first when space is short: the name matters more.
-	if lipgloss.Width(left)+lipgloss.Width(right)+2 > w && len(parts) > 1 && !n.leaf && n.err == nil {
-		right = strings.Join(parts[1:], "  ")
+	// The kind label goes first when it fits: in full, else the kind
+	// alone, else not at all, since the name matters more.
+	if !n.leaf && n.err == nil && n.depth >= 1 && n.depth <= 2 {
+		if k, ok := t.c.kindOf(n.key); ok {
+			for _, label := range []string{k.APIVersion() + " " + k.Kind, k.Kind} {
+				withLabel := strings.Join(append([]string{s.KindLabel.Render(label)}, parts...), "  ")
+				if lipgloss.Width(left)+lipgloss.Width(withLabel)+2 <= w {
+					right = withLabel
+					break
+				}
+			}
+		}
 	}
 	line := spread(left, right+" ", w)
 	return t.selectStyle(line, selected, s)

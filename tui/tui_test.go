@@ -36,8 +36,8 @@ func TestTreeRootShowsNamesThenCountsAndKinds(t *testing.T) {
 	if dep.count <= 0 {
 		t.Errorf("deployments count = %d, want > 0", dep.count)
 	}
-	if got := d.m.c.kindLabel(dep.key); got != "apps/v1 Deployment" {
-		t.Errorf("kind label = %q, want apps/v1 Deployment", got)
+	if k, ok := d.m.c.kindOf(dep.key); !ok || k.APIVersion()+" "+k.Kind != "apps/v1 Deployment" {
+		t.Errorf("kind of %s = %+v, want apps/v1 Deployment", dep.key, k)
 	}
 	view := d.m.View()
 	for _, want := range []string{"deployments/", "apps/v1 Deployment", "▾ /registry/"} {
