@@ -757,10 +757,10 @@ func (m *Model) headerView() string {
 	default:
 		parts = append(parts, s.StateOK.Render("● "+m.st.state))
 	}
-	// The watch's prefix and rate are in the event log's title; the
-	// header only says that one runs, so it fits 80 columns.
+	// The watch's prefix is in the event log's title; the header says
+	// that one runs and how fast (the source name gives way first).
 	if m.w.on {
-		w := "◉ watching"
+		w := fmt.Sprintf("◉ watching %d ev/s", m.w.rate)
 		if m.w.paused {
 			w = "❚❚ paused"
 		}

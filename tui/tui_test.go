@@ -485,6 +485,9 @@ func TestWatchFollowsPutsAndDeletes(t *testing.T) {
 		t.Fatalf("w: watching %v %q", d.m.w.on, d.m.w.prefix)
 	}
 	d.until("watch started", func(m *Model) bool { return m.w.ch != nil })
+	if header := d.m.headerView(); !strings.Contains(header, "watching") || !strings.Contains(header, "ev/s") {
+		t.Errorf("the status line says neither the watch nor its rate: %q", header)
+	}
 
 	value, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
 	if err != nil {
