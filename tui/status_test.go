@@ -26,3 +26,20 @@ func TestDescribeSnapshotStatus(t *testing.T) {
 		})
 	}
 }
+
+func TestWatchRateAveragesBursts(t *testing.T) {
+	var w watchState
+	// A source that writes 50 events every fifth second.
+	for sec, want := range []int{50, 25, 16, 12, 10, 10, 10, 10, 10, 10, 10} {
+		if sec%5 == 0 {
+			w.count = 50
+		}
+		w.sampleRate()
+		if w.rate != want {
+			t.Fatalf("second %d: rate %d, want %d", sec, w.rate, want)
+		}
+		if w.count != 0 {
+			t.Fatalf("second %d: count not reset", sec)
+		}
+	}
+}

@@ -33,7 +33,28 @@ type watchState struct {
 	held     []etcdsrc.Event
 	overflow bool
 	count    int // events since the last rate tick
-	rate     int // events in the last second
+	// seconds holds the event counts of the last rateWindow seconds, so
+	// a bursty source (the demo writes every few seconds) reads as its
+	// average rather than flicking between 0 and a peak.
+	seconds [rateWindow]int
+	tick    int
+	rate    int // events per second over the window
+}
+
+// rateWindow is how many seconds the watch rate averages.
+const rateWindow = 5
+
+// sampleRate ends one second of counting: the rate becomes the average of
+// the seconds seen so far, up to the last rateWindow.
+func (w *watchState) sampleRate() {
+	w.seconds[w.tick%rateWindow] = w.count
+	w.tick++
+	w.count = 0
+	sum := 0
+	for _, n := range w.seconds {
+		sum += n
+	}
+	w.rate = sum / min(w.tick, rateWindow)
 }
 
 // watchStartedMsg carries a started watch's channel.
@@ -201,7 +222,7 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 		if msg.gen != m.w.gen || !m.w.on {
 			return nil
 		}
-		m.w.rate, m.w.count = m.w.count, 0
+		m.w.sampleRate()
 		return rateTickCmd(m.w.gen)
 	}
 	return nil
