@@ -45,8 +45,15 @@ func newLsCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if len(children) == 0 && prefix == s.rootDir() {
+				switch {
+				case len(children) > 0:
+				case prefix == s.rootDir():
 					warnOtherRoots(ctx, a, s)
+				case len(args) == 1:
+					key := strings.TrimSuffix(prefix, "/")
+					if _, err := s.src.Get(ctx, key, 0); err == nil {
+						fmt.Fprintf(a.errOut, "etcdscope: %s is a key with nothing under it: etcdscope get %s shows its value\n", decode.EscapeKey(key), decode.EscapeKey(key))
+					}
 				}
 				if format == outputJSON {
 					entries := make([]lsEntry, len(children))

@@ -113,6 +113,10 @@ func TestLs(t *testing.T) {
 	if !strings.Contains(leaves.stdout, `"key": "/registry/namespaces/shop"`) || !strings.Contains(leaves.stdout, `"leaf": true`) {
 		t.Fatalf("ls of leaves:\n%s", leaves.stdout)
 	}
+	leaf := etcdscope(t, "", "ls", podKey).mustSucceed(t)
+	if !strings.Contains(leaf.stderr, "etcdscope get "+podKey) {
+		t.Fatalf("ls of a key gives no hint to get it: %q", leaf.stderr)
+	}
 	table := etcdscope(t, "", "ls", "/registry").mustSucceed(t)
 	if !strings.Contains(table.stdout, "deployments/") || !strings.Contains(table.stdout, "apps/v1 Deployment") {
 		t.Fatalf("readable ls:\n%s", table.stdout)
