@@ -43,14 +43,14 @@ var (
 	grAPIServices         = schema.GroupResource{Group: "apiregistration.k8s.io", Resource: "apiservices"}
 )
 
-// baseTime is when the seeded cluster "was created", and seedNow the
-// moment it is seen at (last heartbeats, lease renewals, the latest
-// backup); both fixed so that the same Seed writes the same bytes. The
-// builder's clock runs from baseTime and stays well before seedNow.
-var (
-	baseTime = time.Date(2026, time.March, 2, 8, 0, 0, 0, time.UTC)
-	seedNow  = baseTime.AddDate(0, 0, 45)
-)
+// fixedNow is the seeded cluster's present when Options.Now is zero, so
+// that the same Seed writes the same bytes. The cluster "was created"
+// history days before its present; the builder's clock runs from then and
+// stays well before it.
+var fixedNow = time.Date(2026, time.April, 16, 8, 0, 0, 0, time.UTC)
+
+// history is how long before its present the seeded cluster was created.
+const history = 45 * 24 * time.Hour
 
 // nameChars are the characters Kubernetes uses for generated name
 // suffixes (k8s.io/apimachinery/pkg/util/rand): no vowels, no look-alikes.
@@ -59,22 +59,33 @@ const nameChars = "bcdfghjklmnpqrstvwxz2456789"
 // builder writes one cluster. Everything it makes comes from rng and the
 // advancing clock now, in a fixed order, so the content is deterministic.
 type builder struct {
-	opts       Options
-	cd         *codecs
-	w          *writer
-	rng        *rand.Rand
-	now        time.Time
+	opts Options
+	cd   *codecs
+	w    *writer
+	rng  *rand.Rand
+	now  time.Time
+	// base is when the cluster was created; seedNow the moment it is
+	// seen at (last heartbeats, lease renewals, the latest backup).
+	base       time.Time
+	seedNow    time.Time
 	eventLease clientv3.LeaseID
 	nodes      []*node
 }
 
 func newBuilder(opts Options, cd *codecs, w *writer, eventLease clientv3.LeaseID) *builder {
+	seedNow := opts.Now.UTC().Truncate(time.Second)
+	if opts.Now.IsZero() {
+		seedNow = fixedNow
+	}
+	base := seedNow.Add(-history)
 	return &builder{
 		opts:       opts,
 		cd:         cd,
 		w:          w,
 		rng:        newRand(opts.Seed),
-		now:        baseTime,
+		now:        base,
+		base:       base,
+		seedNow:    seedNow,
 		eventLease: eventLease,
 	}
 }

@@ -233,7 +233,7 @@ func (b *builder) nodeObjects(ctx context.Context) error {
 		} else {
 			obj.Labels["node-role.kubernetes.io/worker"] = ""
 		}
-		heartbeat := metav1.NewTime(seedNow)
+		heartbeat := metav1.NewTime(b.seedNow)
 		cond := func(t corev1.NodeConditionType, s corev1.ConditionStatus, reason, msg string) corev1.NodeCondition {
 			return corev1.NodeCondition{Type: t, Status: s, LastHeartbeatTime: heartbeat, LastTransitionTime: created, Reason: reason, Message: msg}
 		}
@@ -306,7 +306,7 @@ func (b *builder) rngDuration(max int64) time.Duration { return time.Duration(b.
 // hold, and the API server's identity lease.
 func (b *builder) leaderLeases(ctx context.Context) error {
 	cp := b.nodes[0].name
-	renew := metav1.NewMicroTime(seedNow.Add(-b.rngDuration(2e9)))
+	renew := metav1.NewMicroTime(b.seedNow.Add(-b.rngDuration(2e9)))
 	for _, l := range []struct {
 		name     string
 		duration int32
@@ -316,7 +316,7 @@ func (b *builder) leaderLeases(ctx context.Context) error {
 		{"kube-scheduler", 15, nil},
 		{"apiserver-" + b.suffix(26), 3600, map[string]string{"apiserver.kubernetes.io/identity": "kube-apiserver", "kubernetes.io/hostname": cp}},
 	} {
-		created := metav1.NewTime(baseTime.Add(90e9))
+		created := metav1.NewTime(b.base.Add(90e9))
 		holder := cp + "_" + string(b.uid())
 		if l.labels != nil {
 			holder = l.name + "_" + string(b.uid())

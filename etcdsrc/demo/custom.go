@@ -130,7 +130,7 @@ func (b *builder) customResourceDefinitions(ctx context.Context) error {
 // ones for built-in and CRD groups, and one backed by a metrics-server
 // that is not there.
 func (b *builder) apiServices(ctx context.Context) error {
-	created := metav1.NewTime(baseTime.Add(30e9))
+	created := metav1.NewTime(b.base.Add(30e9))
 	local := []apiregistrationv1.APIServiceCondition{{Type: apiregistrationv1.Available, Status: apiregistrationv1.ConditionTrue, LastTransitionTime: created, Reason: "Local", Message: "Local APIServices are always available"}}
 	services := []struct {
 		group, version string
@@ -236,9 +236,9 @@ func (b *builder) databases(ctx context.Context, ns string, apps []*app) error {
 }
 
 // backups writes the nightly Backups of one database of the month before
-// seedNow.
+// b.seedNow.
 func (b *builder) backups(ctx context.Context, ns, db string, dbUID types.UID) error {
-	day := time.Date(seedNow.Year(), seedNow.Month(), seedNow.Day(), 3, 0, 0, 0, time.UTC)
+	day := time.Date(b.seedNow.Year(), b.seedNow.Month(), b.seedNow.Day(), 3, 0, 0, 0, time.UTC)
 	for d := 30; d >= 1; d-- {
 		at := day.AddDate(0, 0, -d)
 		started := metav1.NewTime(at)

@@ -51,6 +51,10 @@ type Options struct {
 	Seed int64
 	// Encrypter, when set, encrypts every Secret before it is written.
 	Encrypter Encrypter
+	// Now is the seeded cluster's present: its objects were created over
+	// the 45 days before it. Zero means a fixed date, so the same Options
+	// write the same bytes; the demo passes the real clock.
+	Now time.Time
 	// EventTTL is the TTL of the etcd lease events are written with, as
 	// kube-apiserver's --event-ttl (1h there); default 5 minutes so their
 	// expiry can be watched in the demo.

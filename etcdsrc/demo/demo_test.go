@@ -94,7 +94,8 @@ func TestSeedWritesWhatKubeAPIServerWould(t *testing.T) {
 		t.Fatal(err)
 	}
 	const root = "/registry"
-	sum, err := Seed(ctx, cli, Options{Root: root, Seed: 1, Encrypter: enc})
+	now := time.Now().UTC().Truncate(time.Second)
+	sum, err := Seed(ctx, cli, Options{Root: root, Seed: 1, Encrypter: enc, Now: now})
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
@@ -116,7 +117,7 @@ func TestSeedWritesWhatKubeAPIServerWould(t *testing.T) {
 		if d.obj.Metadata.UID == "" || d.obj.Metadata.CreationTS == "" {
 			t.Errorf("%s: no uid or creationTimestamp", d.kv.Key)
 		}
-		if created, err := time.Parse(time.RFC3339, d.obj.Metadata.CreationTS); err != nil || created.Before(baseTime) || created.After(seedNow) {
+		if created, err := time.Parse(time.RFC3339, d.obj.Metadata.CreationTS); err != nil || created.Before(now.Add(-history)) || created.After(now) {
 			t.Errorf("%s: creationTimestamp %s is not within the cluster's life (%v)", d.kv.Key, d.obj.Metadata.CreationTS, err)
 		}
 		if d.obj.Metadata.ResourceVersion != "" {
