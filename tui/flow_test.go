@@ -10,7 +10,6 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
 )
 
@@ -21,9 +20,6 @@ func startFlow(t *testing.T, opts Options) *teatest.TestModel {
 	t.Helper()
 	if opts.Source == nil {
 		opts.Source = src
-	}
-	if opts.Catalog == nil {
-		opts.Catalog = decode.NewCatalog()
 	}
 	tm := teatest.NewTestModel(t, New(opts), teatest.WithInitialTermSize(120, 40))
 	t.Cleanup(func() {

@@ -13,7 +13,6 @@ import (
 	"github.com/muesli/termenv"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
 	"github.com/etcdscope/etcdscope/etcdsrc/demo"
 	"github.com/etcdscope/etcdscope/etcdsrc/embedded"
@@ -85,9 +84,6 @@ func newDriver(t testing.TB, opts Options, w, h int) *driver {
 	t.Cleanup(cancel)
 	if opts.Source == nil {
 		opts.Source = src
-	}
-	if opts.Catalog == nil {
-		opts.Catalog = decode.NewCatalog()
 	}
 	m := newModel(ctx, opts)
 	m.c.clip = &strings.Builder{}

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -45,10 +44,10 @@ type statusMsg struct {
 // statusTickMsg asks for the status again.
 type statusTickMsg struct{}
 
-// crdsMsg carries the stored CRD objects, for the catalog.
+// crdsMsg carries a kind catalog that knows the stored CRDs too.
 type crdsMsg struct {
-	objs []json.RawMessage
-	err  error
+	catalog *decode.Catalog
+	err     error
 }
 
 // namespacesMsg carries the namespace names, for ":" completion.
@@ -73,25 +72,15 @@ func statusTickCmd(d time.Duration) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return statusTickMsg{} })
 }
 
-// loadCRDsCmd reads the stored CRDs so ":" knows custom resources. The
-// catalog itself is changed in Update, never here.
+// loadCRDsCmd reads the stored CRDs so ":" knows custom resources. It
+// builds a new catalog; Update swaps it in, so nothing here touches the
+// model.
 func loadCRDsCmd(c *common) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
-		prefix := c.root + "/apiextensions.k8s.io/customresourcedefinitions/"
-		var objs []json.RawMessage
-		_, err := c.src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
-			v := c.dec.Decode(kv.Key, kv.Value, metaOf(kv))
-			if v.Object != nil {
-				objs = append(objs, v.Object)
-			}
-			return nil
-		})
-		if err != nil {
-			err = wrapf(err, "read CRDs under %q", prefix)
-		}
-		return crdsMsg{objs: objs, err: err}
+		catalog, err := etcdsrc.LoadCatalog(ctx, c.src, c.dec, c.root)
+		return crdsMsg{catalog: catalog, err: err}
 	}
 }
 
@@ -145,11 +134,7 @@ func (m *Model) handleSource(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.st.crdsOK = true
-		for _, o := range msg.objs {
-			if err := m.c.cat.AddCRD(o); err != nil {
-				m.c.logf("add crd: %v", err)
-			}
-		}
+		m.c.cat = msg.catalog
 		m.prompt.setCompletion(kindNames(m.c.cat), m.prompt.namespaces)
 	case namespacesMsg:
 		if msg.err != nil {

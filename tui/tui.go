@@ -33,9 +33,6 @@ type Options struct {
 	Source etcdsrc.Source
 	// Decoder decodes values; nil means decode.NewDecoder().
 	Decoder *decode.Decoder
-	// Catalog knows the resource kinds; nil means decode.NewCatalog(). The
-	// explorer adds the CRDs it finds in the data to it.
-	Catalog *decode.Catalog
 	// Root is the key prefix kube-apiserver writes under, "/registry" by
 	// default.
 	Root string
@@ -120,9 +117,6 @@ func newModel(ctx context.Context, opts Options) *Model {
 	if opts.Decoder == nil {
 		opts.Decoder = decode.NewDecoder()
 	}
-	if opts.Catalog == nil {
-		opts.Catalog = decode.NewCatalog()
-	}
 	root := strings.TrimSuffix(opts.Root, "/")
 	if root == "" {
 		root = decode.DefaultRoot
@@ -133,7 +127,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 	}
 	m := &Model{keys: newKeyMap(), help: help.New()}
 	m.c = &common{
-		ctx: ctx, src: opts.Source, dec: opts.Decoder, cat: opts.Catalog,
+		ctx: ctx, src: opts.Source, dec: opts.Decoder, cat: decode.NewCatalog(),
 		root: root, title: opts.Title, styles: NewStyles(), keys: &m.keys,
 		debug: opts.Debug, clip: clip, now: time.Now, pageSize: treePageSize,
 	}

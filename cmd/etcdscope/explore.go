@@ -36,7 +36,6 @@ func runExplorer(ctx context.Context, src etcdsrc.Source, dec *decode.Decoder, r
 	return tui.Run(ctx, tui.Options{
 		Source:  src,
 		Decoder: dec,
-		Catalog: decode.NewCatalog(),
 		Root:    root,
 		Title:   title,
 		Debug:   debug,
