@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // SecretMask is what MaskSecrets puts in place of a secret value.
@@ -79,4 +80,18 @@ func FoldManagedFields(doc json.RawMessage) (json.RawMessage, int) {
 		return doc, 0
 	}
 	return root.marshal(), len(mf.items)
+}
+
+// CreationTime reads an object's metadata.creationTimestamp; zero when the
+// object has none or is not an object.
+func CreationTime(doc json.RawMessage) time.Time {
+	var o struct {
+		Metadata struct {
+			CreationTimestamp time.Time `json:"creationTimestamp"`
+		} `json:"metadata"`
+	}
+	if len(doc) == 0 || json.Unmarshal(doc, &o) != nil {
+		return time.Time{}
+	}
+	return o.Metadata.CreationTimestamp
 }

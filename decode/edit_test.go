@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExport(t *testing.T) {
@@ -89,5 +90,25 @@ func TestFoldManagedFields(t *testing.T) {
 	again, n := FoldManagedFields(out)
 	if n != 0 || string(again) != string(out) {
 		t.Errorf("second fold changed the document or counted %d", n)
+	}
+}
+
+func TestCreationTime(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want time.Time
+	}{
+		{"object", `{"metadata":{"name":"a","creationTimestamp":"2026-11-25T04:02:19Z"}}`, time.Date(2026, 11, 25, 4, 2, 19, 0, time.UTC)},
+		{"no timestamp", `{"metadata":{"name":"a"}}`, time.Time{}},
+		{"not an object", `"text"`, time.Time{}},
+		{"nil", ``, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CreationTime(json.RawMessage(tt.doc)); !got.Equal(tt.want) {
+				t.Fatalf("CreationTime = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -73,7 +73,7 @@ func diffRevisionsCmd(c *common, pal palette, gen int, older, newer etcdsrc.Revi
 			if r.Deleted {
 				return ""
 			}
-			v := c.dec.Decode(r.Key, r.Value, metaOf(r.KeyValue))
+			v := c.dec.Decode(r.Key, r.Value, r.KeyValue.Meta())
 			return renderValue(pal, v, o).plain
 		}
 		after := text(newer)
@@ -82,7 +82,7 @@ func diffRevisionsCmd(c *common, pal palette, gen int, older, newer etcdsrc.Revi
 			if newer.Deleted {
 				return historyDiffMsg{gen: gen, content: "(deleted)", note: label + ": deleted"}
 			}
-			v := c.dec.Decode(newer.Key, newer.Value, metaOf(newer.KeyValue))
+			v := c.dec.Decode(newer.Key, newer.Value, newer.KeyValue.Meta())
 			r := renderValue(pal, v, o)
 			return historyDiffMsg{gen: gen, content: r.content, note: label + ": the oldest revision held"}
 		}

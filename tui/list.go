@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -108,27 +107,11 @@ func listAgesCmd(c *common, gen int, keys []string) tea.Cmd {
 			if err != nil {
 				continue // the row keeps no age; the list itself is fine
 			}
-			v := c.dec.Decode(kv.Key, kv.Value, metaOf(kv))
-			ages[k] = creationTime(v.Object)
+			v := c.dec.Decode(kv.Key, kv.Value, kv.Meta())
+			ages[k] = decode.CreationTime(v.Object)
 		}
 		return listAgesMsg{gen: gen, ages: ages}
 	}
-}
-
-// creationTime reads metadata.creationTimestamp (zero when absent).
-func creationTime(obj json.RawMessage) time.Time {
-	if obj == nil {
-		return time.Time{}
-	}
-	var o struct {
-		Metadata struct {
-			CreationTimestamp time.Time `json:"creationTimestamp"`
-		} `json:"metadata"`
-	}
-	if err := json.Unmarshal(obj, &o); err != nil {
-		return time.Time{}
-	}
-	return o.Metadata.CreationTimestamp
 }
 
 func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {

@@ -88,7 +88,7 @@ func loadObjectCmd(c *common, pal palette, gen int, k string, o renderOpts) tea.
 		if err != nil {
 			return objectLoadedMsg{gen: gen, key: k, err: err}
 		}
-		val := c.dec.Decode(kv.Key, kv.Value, metaOf(kv))
+		val := c.dec.Decode(kv.Key, kv.Value, kv.Meta())
 		return objectLoadedMsg{gen: gen, key: k, kv: kv, val: val, r: renderValue(pal, val, o)}
 	}
 }
@@ -97,7 +97,7 @@ func loadObjectCmd(c *common, pal palette, gen int, k string, o renderOpts) tea.
 // what the pane showed, with no I/O.
 func refreshObjectCmd(c *common, pal palette, gen int, kv etcdsrc.KeyValue, o renderOpts, before string) tea.Cmd {
 	return func() tea.Msg {
-		val := c.dec.Decode(kv.Key, kv.Value, metaOf(kv))
+		val := c.dec.Decode(kv.Key, kv.Value, kv.Meta())
 		r := renderValue(pal, val, o)
 		msg := objectLoadedMsg{gen: gen, key: kv.Key, kv: kv, val: val, r: r}
 		if before != "" {
@@ -110,10 +110,6 @@ func refreshObjectCmd(c *common, pal palette, gen int, kv etcdsrc.KeyValue, o re
 // renderObjectCmd renders the open value again after a toggle.
 func renderObjectCmd(pal palette, gen int, val decode.Value, o renderOpts) tea.Cmd {
 	return func() tea.Msg { return objectRenderedMsg{gen: gen, r: renderValue(pal, val, o)} }
-}
-
-func metaOf(kv etcdsrc.KeyValue) *decode.KeyMeta {
-	return &decode.KeyMeta{CreateRevision: kv.CreateRevision, ModRevision: kv.ModRevision, Version: kv.Version, Lease: kv.Lease}
 }
 
 // open starts loading a key.

@@ -3,13 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
@@ -70,7 +71,7 @@ func newFindCmd(a *app) *cobra.Command {
 					if !match(kv) {
 						return nil
 					}
-					return list.add(s.decoder.Decode(kv.Key, kv.Value, keyMeta(kv)))
+					return list.add(s.decoder.Decode(kv.Key, kv.Value, kv.Meta()))
 				})
 				if cerr := list.close(a.errOut); err == nil {
 					err = cerr
@@ -105,9 +106,9 @@ func writeFindTable(ctx context.Context, a *app, s *session, kind decode.Kind, p
 		kp := decode.ParseKey(kv.Key, s.root)
 		age := objectAge(s.decoder.Decode(kv.Key, kv.Value, nil), now)
 		if kind.Namespaced {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", kp.Namespace, decode.EscapeKey(kp.Name), humanBytes(len(kv.Value)), age)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", kp.Namespace, decode.EscapeKey(kp.Name), humanize.IBytes(uint64(len(kv.Value))), age)
 		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", decode.EscapeKey(kp.Name), humanBytes(len(kv.Value)), age)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", decode.EscapeKey(kp.Name), humanize.IBytes(uint64(len(kv.Value))), age)
 		}
 		return nil
 	})
@@ -125,44 +126,9 @@ func writeFindTable(ctx context.Context, a *app, s *session, kind decode.Kind, p
 
 // objectAge is kubectl's age column: how long ago the object was created.
 func objectAge(v decode.Value, now time.Time) string {
-	if !v.IsObject() {
+	created := decode.CreationTime(v.Object)
+	if created.IsZero() {
 		return "<unknown>"
 	}
-	var obj struct {
-		Metadata struct {
-			CreationTimestamp time.Time `json:"creationTimestamp"`
-		} `json:"metadata"`
-	}
-	if err := json.Unmarshal(v.Object, &obj); err != nil || obj.Metadata.CreationTimestamp.IsZero() {
-		return "<unknown>"
-	}
-	return humanDuration(now.Sub(obj.Metadata.CreationTimestamp))
-}
-
-// humanDuration prints an age as kubectl does: 45s, 12m, 5h, 3d.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < 2*time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < 2*time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	default:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
-}
-
-// humanBytes prints a size in B, KiB or MiB.
-func humanBytes(n int) string {
-	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d B", n)
-	case n < 1024*1024:
-		return fmt.Sprintf("%.1f KiB", float64(n)/1024)
-	default:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1024*1024))
-	}
+	return duration.HumanDuration(now.Sub(created))
 }

@@ -61,7 +61,7 @@ func getKey(ctx context.Context, a *app, s *session, key string, rev int64, form
 	if err != nil {
 		return err
 	}
-	v := s.decoder.Decode(kv.Key, kv.Value, keyMeta(kv))
+	v := s.decoder.Decode(kv.Key, kv.Value, kv.Meta())
 	if export && v.IsObject() {
 		if v.Object, err = decode.Export(v.Object); err != nil {
 			return fmt.Errorf("export %s: %w", decode.EscapeKey(key), err)
@@ -76,7 +76,7 @@ func getKey(ctx context.Context, a *app, s *session, key string, rev int64, form
 func getPrefix(ctx context.Context, a *app, s *session, prefix string, rev int64, format outputFormat, export bool) error {
 	list := newListWriter(a.out, format, export)
 	err := scan(ctx, a, s.src, prefix, rev, func(kv etcdsrc.KeyValue) error {
-		return list.add(s.decoder.Decode(kv.Key, kv.Value, keyMeta(kv)))
+		return list.add(s.decoder.Decode(kv.Key, kv.Value, kv.Meta()))
 	})
 	if cerr := list.close(a.errOut); err == nil {
 		err = cerr
@@ -94,16 +94,6 @@ func scan(ctx context.Context, a *app, src etcdsrc.Source, prefix string, rev in
 		return nil
 	}
 	return err
-}
-
-// keyMeta is the part of a KeyValue a record carries.
-func keyMeta(kv etcdsrc.KeyValue) *decode.KeyMeta {
-	return &decode.KeyMeta{
-		CreateRevision: kv.CreateRevision,
-		ModRevision:    kv.ModRevision,
-		Version:        kv.Version,
-		Lease:          kv.Lease,
-	}
 }
 
 // dirPrefix makes a prefix argument a directory: "/registry" and

@@ -72,7 +72,7 @@ func historyItem(dec *decode.Decoder, r etcdsrc.Revision) any {
 	if r.Deleted {
 		return deletionRecord{Key: decode.EscapeKey(r.Key), ModRevision: r.ModRevision, Deleted: true}
 	}
-	return dec.Decode(r.Key, r.Value, keyMeta(r.KeyValue)).Record()
+	return dec.Decode(r.Key, r.Value, r.KeyValue.Meta()).Record()
 }
 
 // writeHistory prints revisions newest first, each with a diff against

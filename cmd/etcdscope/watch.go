@@ -124,7 +124,7 @@ func (e *eventWriter) record(ev etcdsrc.Event) watchRecord {
 	r := watchRecord{Type: ev.Type.String(), Revision: ev.Revision}
 	switch ev.Type {
 	case etcdsrc.EventPut:
-		r.Record = e.dec.Decode(ev.KV.Key, ev.KV.Value, keyMeta(ev.KV)).Record()
+		r.Record = e.dec.Decode(ev.KV.Key, ev.KV.Value, ev.KV.Meta()).Record()
 	case etcdsrc.EventDelete:
 		r.Record = deletionRecord{Key: decode.EscapeKey(ev.KV.Key), ModRevision: ev.Revision, Deleted: true}
 	case etcdsrc.EventError:
@@ -134,7 +134,7 @@ func (e *eventWriter) record(ev etcdsrc.Event) watchRecord {
 		}
 	}
 	if ev.PrevKV != nil {
-		prev := e.dec.Decode(ev.PrevKV.Key, ev.PrevKV.Value, keyMeta(*ev.PrevKV)).Record()
+		prev := e.dec.Decode(ev.PrevKV.Key, ev.PrevKV.Value, ev.PrevKV.Meta()).Record()
 		r.PrevRecord = &prev
 	}
 	return r
