@@ -31,14 +31,3 @@ func LoadCatalog(ctx context.Context, src Source, dec *decode.Decoder, root stri
 	}
 	return catalog, nil
 }
-
-// Meta is what a decoded value's record carries of the key: its revisions,
-// version and lease.
-func (kv KeyValue) Meta() *decode.KeyMeta {
-	return &decode.KeyMeta{
-		CreateRevision: kv.CreateRevision,
-		ModRevision:    kv.ModRevision,
-		Version:        kv.Version,
-		Lease:          kv.Lease,
-	}
-}

@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/etcdscope/etcdscope/decode"
 )
 
 // Source is what the explorer reads keys and values through.
@@ -88,6 +90,17 @@ type KeyValue struct {
 	// LeaseTTL is the lease's remaining time to live in seconds, when Get
 	// could ask for it (0 otherwise, -1 when the lease has expired).
 	LeaseTTL int64
+}
+
+// Meta is what a decoded value's record carries of the key: its revisions,
+// version and lease.
+func (kv KeyValue) Meta() *decode.KeyMeta {
+	return &decode.KeyMeta{
+		CreateRevision: kv.CreateRevision,
+		ModRevision:    kv.ModRevision,
+		Version:        kv.Version,
+		Lease:          kv.Lease,
+	}
 }
 
 // Revision is one entry of a key's history.
