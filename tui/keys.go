@@ -1,6 +1,9 @@
 package tui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
 
 // keyMap is every binding of the explorer. Bindings that do nothing in the
 // current state are disabled by setEnabled, so help never lists a dead key.
@@ -146,4 +149,25 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.Command, k.Filter, k.Next, k.Watch, k.Pause, k.History, k.Mark, k.Back},
 		{k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Copy, k.Save, k.Help, k.Quit},
 	}
+}
+
+// cursorStep is how far a movement key moves a cursor over rows rows in a
+// pane that shows page of them; ok is false for keys that do not move it.
+func (k keyMap) cursorStep(msg tea.KeyMsg, page, rows int) (step int, ok bool) {
+	page = max(page, 1)
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.PageUp):
+		return -page, true
+	case key.Matches(msg, k.PageDown):
+		return page, true
+	case key.Matches(msg, k.Top):
+		return -rows, true
+	case key.Matches(msg, k.Bottom):
+		return rows, true
+	}
+	return 0, false
 }

@@ -138,29 +138,17 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 			return l, nil
 		}
 		k := l.c.keys
-		switch {
-		case key.Matches(msg, k.Up):
-			l.move(-1)
-		case key.Matches(msg, k.Down):
-			l.move(1)
-		case key.Matches(msg, k.PageUp):
-			l.move(-max(l.height-2, 1))
-		case key.Matches(msg, k.PageDown):
-			l.move(max(l.height-2, 1))
-		case key.Matches(msg, k.Top):
-			l.move(-len(l.shown))
-		case key.Matches(msg, k.Bottom):
-			l.move(len(l.shown))
-		case key.Matches(msg, k.Expand):
+		if step, ok := k.cursorStep(msg, l.height-2, len(l.shown)); ok {
+			l.move(step)
+			return l, l.askAges()
+		}
+		if key.Matches(msg, k.Expand) {
 			if it := l.selected(); it != nil {
 				k := it.key
 				return l, func() tea.Msg { return openKeyMsg{key: k, focus: true} }
 			}
-			return l, nil
-		default:
-			return l, nil
 		}
-		return l, l.askAges()
+		return l, nil
 	}
 	return l, nil
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	tea "github.com/charmbracelet/bubbletea"
 	"testing"
 
 	"github.com/etcdscope/etcdscope/etcdsrc"
@@ -40,6 +41,43 @@ func TestWatchRateAveragesBursts(t *testing.T) {
 		}
 		if w.count != 0 {
 			t.Fatalf("second %d: count not reset", sec)
+		}
+	}
+}
+
+func TestCursorStep(t *testing.T) {
+	k := newKeyMap()
+	tests := []struct {
+		key        string
+		page, rows int
+		want       int
+		ok         bool
+	}{
+		{"j", 10, 100, 1, true},
+		{"down", 10, 100, 1, true},
+		{"k", 10, 100, -1, true},
+		{"pgdown", 10, 100, 10, true},
+		{"pgup", 10, 100, -10, true},
+		{"pgdown", 0, 100, 1, true}, // a pane too small to page still moves
+		{"g", 10, 100, -100, true},
+		{"G", 10, 100, 100, true},
+		{"x", 10, 100, 0, false},
+	}
+	for _, tt := range tests {
+		var msg tea.KeyMsg
+		switch tt.key {
+		case "down":
+			msg = tea.KeyMsg{Type: tea.KeyDown}
+		case "pgdown":
+			msg = tea.KeyMsg{Type: tea.KeyPgDown}
+		case "pgup":
+			msg = tea.KeyMsg{Type: tea.KeyPgUp}
+		default:
+			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(tt.key)}
+		}
+		step, ok := k.cursorStep(msg, tt.page, tt.rows)
+		if step != tt.want || ok != tt.ok {
+			t.Errorf("%s (page %d): step %d, %v; want %d, %v", tt.key, tt.page, step, ok, tt.want, tt.ok)
 		}
 	}
 }

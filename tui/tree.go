@@ -392,19 +392,11 @@ func (t *treePane) setFilter(lvl *node, f string) {
 
 func (t treePane) handleKey(msg tea.KeyMsg) (treePane, tea.Cmd) {
 	k := t.c.keys
+	if step, ok := k.cursorStep(msg, t.height-1, len(t.rows)); ok {
+		t.move(step)
+		return t, t.autoPage()
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		t.move(-1)
-	case key.Matches(msg, k.Down):
-		t.move(1)
-	case key.Matches(msg, k.PageUp):
-		t.move(-max(t.height-1, 1))
-	case key.Matches(msg, k.PageDown):
-		t.move(max(t.height-1, 1))
-	case key.Matches(msg, k.Top):
-		t.move(-len(t.rows))
-	case key.Matches(msg, k.Bottom):
-		t.move(len(t.rows))
 	case key.Matches(msg, k.Collapse):
 		t.collapse()
 	case key.Matches(msg, k.Expand):
