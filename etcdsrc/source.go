@@ -178,9 +178,49 @@ type Status struct {
 	DBSizeInUse int64
 	Alarms      []string
 	Version     string
-	// Notes carry what a person should know about the source (a snapshot
-	// checksum result, a db that may lag its WAL).
+	// Checksum is what the sha256 `etcdctl snapshot save` appends says of
+	// a snapshot file (ChecksumNone for a live source or a file without one).
+	Checksum Checksum
+	// MayLagWAL is set for a snapshot that is a member's own db file, not
+	// a saved snapshot: writes in the member's WAL may be missing from it.
+	MayLagWAL bool
+	// Notes say in sentences what a person should know about the source
+	// (the checksum result, WAL lag, an unfinished compaction).
 	Notes []string
+}
+
+// Checksum is the result of checking a snapshot's appended sha256.
+type Checksum int
+
+// The results of a snapshot checksum check.
+const (
+	// ChecksumNone: no checksum to check.
+	ChecksumNone Checksum = iota
+	// ChecksumPending: the check is still running.
+	ChecksumPending
+	// ChecksumOK: the file's content matches its checksum.
+	ChecksumOK
+	// ChecksumMismatch: the file was damaged or changed after it was saved.
+	ChecksumMismatch
+	// ChecksumUnchecked: the file could not be read to the end to check.
+	ChecksumUnchecked
+)
+
+// String names the result in a few words.
+func (c Checksum) String() string {
+	switch c {
+	case ChecksumNone:
+		return "no checksum"
+	case ChecksumPending:
+		return "checksum pending"
+	case ChecksumOK:
+		return "checksum ok"
+	case ChecksumMismatch:
+		return "CHECKSUM MISMATCH"
+	case ChecksumUnchecked:
+		return "checksum unchecked"
+	}
+	return fmt.Sprintf("Checksum(%d)", int(c))
 }
 
 // ErrNotFound is wrapped by errors for keys that do not exist.

@@ -179,7 +179,14 @@ func unreachable(st etcdsrc.Status) error {
 // describeStatus says in a few words how the source is.
 func describeStatus(st etcdsrc.Status) string {
 	if st.Snapshot != "" {
-		return strings.Join(append([]string{"snapshot, read-only"}, snapshotMarks(st.Notes)...), " · ")
+		parts := []string{"snapshot, read-only"}
+		if st.Checksum != etcdsrc.ChecksumNone {
+			parts = append(parts, st.Checksum.String())
+		}
+		if st.MayLagWAL {
+			parts = append(parts, "may lag its WAL")
+		}
+		return strings.Join(parts, " · ")
 	}
 	parts := []string{"connected"}
 	if n := len(st.Members); n > 1 {
@@ -293,21 +300,4 @@ func defaultSaveName(k string, mode viewMode) string {
 		return name + ".hex"
 	}
 	return name + ".yaml"
-}
-
-// snapshotMarks shortens a snapshot's notes to what fits a status line:
-// whether its checksum matched and whether it may lag its WAL.
-func snapshotMarks(notes []string) []string {
-	var marks []string
-	for _, n := range notes {
-		switch {
-		case strings.Contains(n, "DOES NOT MATCH"):
-			marks = append(marks, "CHECKSUM MISMATCH")
-		case strings.Contains(n, ": matches"):
-			marks = append(marks, "checksum ok")
-		case strings.Contains(n, "lag its WAL"):
-			marks = append(marks, "may lag its WAL")
-		}
-	}
-	return marks
 }

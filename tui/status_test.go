@@ -9,19 +9,19 @@ import (
 
 func TestDescribeSnapshotStatus(t *testing.T) {
 	tests := []struct {
-		name  string
-		notes []string
-		want  string
+		name string
+		st   etcdsrc.Status
+		want string
 	}{
-		{"no notes", nil, "snapshot, read-only"},
-		{"checksum matches", []string{"sha256 checksum appended by etcdctl snapshot save: matches"}, "snapshot, read-only · checksum ok"},
-		{"checksum mismatch", []string{"sha256 checksum appended by etcdctl snapshot save: DOES NOT MATCH; the file was damaged"}, "snapshot, read-only · CHECKSUM MISMATCH"},
-		{"member db", []string{"a member's member/snap/db (no sha256 checksum appended); a member's db file may lag its WAL: writes"}, "snapshot, read-only · may lag its WAL"},
+		{"saved, still checking", etcdsrc.Status{Checksum: etcdsrc.ChecksumPending}, "snapshot, read-only · checksum pending"},
+		{"checksum matches", etcdsrc.Status{Checksum: etcdsrc.ChecksumOK}, "snapshot, read-only · checksum ok"},
+		{"checksum mismatch", etcdsrc.Status{Checksum: etcdsrc.ChecksumMismatch}, "snapshot, read-only · CHECKSUM MISMATCH"},
+		{"member db", etcdsrc.Status{MayLagWAL: true}, "snapshot, read-only · may lag its WAL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := describeStatus(etcdsrc.Status{Snapshot: "/tmp/x.db", Notes: tt.notes})
-			if got != tt.want {
+			tt.st.Snapshot = "/tmp/x.db"
+			if got := describeStatus(tt.st); got != tt.want {
 				t.Fatalf("describeStatus = %q, want %q", got, tt.want)
 			}
 		})

@@ -210,6 +210,9 @@ func TestSnapshotsOfEmbeddedEtcd(t *testing.T) {
 		}) {
 			t.Errorf("member db notes %q do not warn that it may lag its WAL", st.Notes)
 		}
+		if !st.MayLagWAL || st.Checksum != etcdsrc.ChecksumNone {
+			t.Errorf("member db: may lag WAL %v, checksum %v; want true, none", st.MayLagWAL, st.Checksum)
+		}
 	})
 }
 

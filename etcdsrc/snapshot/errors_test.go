@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/etcdscope/etcdscope/decode/fixture"
+	"github.com/etcdscope/etcdscope/etcdsrc"
 	"github.com/etcdscope/etcdscope/etcdsrc/embedded"
 )
 
@@ -258,6 +259,9 @@ func TestChecksumMismatchIsReported(t *testing.T) {
 	}
 	if len(st.Notes) == 0 || !strings.Contains(st.Notes[0], "DOES NOT MATCH") {
 		t.Errorf("notes %q do not report the checksum mismatch", st.Notes)
+	}
+	if st.Checksum != etcdsrc.ChecksumMismatch {
+		t.Errorf("Status checksum %v, want a mismatch", st.Checksum)
 	}
 }
 

@@ -119,6 +119,9 @@ func TestFixtureRevisionsAndHistory(t *testing.T) {
 	if !slices.ContainsFunc(st.Notes, func(n string) bool { return strings.Contains(n, "sha256") && strings.HasSuffix(n, "matches") }) {
 		t.Errorf("Status notes %q do not say the sha256 matches", st.Notes)
 	}
+	if st.Checksum != etcdsrc.ChecksumOK || st.MayLagWAL {
+		t.Errorf("Status checksum %v, may lag WAL %v; want checksum ok of a saved snapshot", st.Checksum, st.MayLagWAL)
+	}
 	if _, err := s.Get(ctx, "/registry/namespaces/shop", 1032); !errors.Is(err, ErrFutureRevision) {
 		t.Errorf("Get at revision 1032: %v, want ErrFutureRevision", err)
 	}

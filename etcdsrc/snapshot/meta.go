@@ -136,20 +136,26 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// notes says what a person should know about the file.
-func (s *Snapshot) notes(ctx context.Context) []string {
+// notes says what a person should know about the file, and the checksum
+// result they tell of.
+func (s *Snapshot) notes(ctx context.Context) ([]string, etcdsrc.Checksum) {
 	var notes []string
+	sum := etcdsrc.ChecksumNone
 	if s.hasSum {
 		select {
 		case <-s.sumDone:
 			switch s.sum.state {
 			case sumMatch:
+				sum = etcdsrc.ChecksumOK
 				notes = append(notes, "sha256 checksum appended by etcdctl snapshot save: matches")
 			case sumMismatch:
+				sum = etcdsrc.ChecksumMismatch
 				notes = append(notes, "sha256 checksum appended by etcdctl snapshot save: DOES NOT MATCH; the file was damaged or changed after it was saved")
 			case sumNone:
+				sum = etcdsrc.ChecksumUnchecked
 				notes = append(notes, "sha256 checksum not checked: the snapshot was closed first")
 			case sumFailed:
+				sum = etcdsrc.ChecksumUnchecked
 				if errors.Is(s.sum.err, context.Canceled) {
 					notes = append(notes, "sha256 checksum not checked: the snapshot was closed first")
 				} else {
@@ -157,6 +163,7 @@ func (s *Snapshot) notes(ctx context.Context) []string {
 				}
 			}
 		case <-ctx.Done():
+			sum = etcdsrc.ChecksumPending
 			notes = append(notes, "sha256 checksum check still running")
 		}
 	} else {
@@ -173,7 +180,7 @@ func (s *Snapshot) notes(ctx context.Context) []string {
 	if s.scheduledCompact > s.finishedCompact {
 		notes = append(notes, fmt.Sprintf("a compaction to revision %d was scheduled but had not finished (last finished: %d); etcd would complete it on start", s.scheduledCompact, s.finishedCompact))
 	}
-	return notes
+	return notes, sum
 }
 
 // Status describes the file: path, last and compaction revisions, size,
@@ -184,12 +191,17 @@ func (s *Snapshot) notes(ctx context.Context) []string {
 // the freelist, which a read-only open does not load.
 func (s *Snapshot) Status(ctx context.Context) (etcdsrc.Status, error) {
 	s.startChecksum()
+	notes, sum := s.notes(ctx)
 	return etcdsrc.Status{
 		Snapshot:        s.path,
 		Revision:        s.idx.current,
 		CompactRevision: s.idx.compact,
 		DBSize:          s.fileSize - checksumLen(s.hasSum),
 		Version:         s.storageVersion,
-		Notes:           s.notes(ctx),
+		Checksum:        sum,
+		// Only etcdctl snapshot save appends a checksum; a file without
+		// one is a member's db, which may lag its WAL.
+		MayLagWAL: !s.hasSum,
+		Notes:     notes,
 	}, nil
 }
