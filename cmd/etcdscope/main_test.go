@@ -151,16 +151,24 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitFor polls until cond holds or the deadline passes.
+// waitFor polls until cond holds, failing the test after ten seconds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	if !eventually(10*time.Second, cond) {
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// eventually polls cond until it holds or d passes, and says which.
+func eventually(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			return false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return true
 }
 
 // fixtureKV returns the fixture key's stored value.

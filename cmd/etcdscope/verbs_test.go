@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/etcdscope/etcdscope/decode/fixture"
 )
@@ -244,15 +245,16 @@ func TestWatch(t *testing.T) {
 	done := make(chan result, 1)
 	go func() { done <- etcdscopeCtx(t, ctx, "", out, "watch", "/test/watch", "-o", "records") }()
 
-	// The watch may not be registered yet: keep writing until a line shows.
-	for i := 0; !strings.Contains(out.String(), `"type":"PUT"`); i++ {
-		if i > 200 {
+	// The watch may not be registered yet: write again until a PUT shows.
+	sawPut := func() bool { return strings.Contains(out.String(), `"type":"PUT"`) }
+	for i := 0; !sawPut(); i++ {
+		if i == 50 {
 			t.Fatal("watch printed no PUT")
 		}
 		if _, err := testClient.Put(ctx, "/test/watch/a", fmt.Sprint(i)); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "a short while", func() bool { return true })
+		eventually(200*time.Millisecond, sawPut)
 	}
 	if _, err := testClient.Delete(ctx, "/test/watch/a"); err != nil {
 		t.Fatal(err)
