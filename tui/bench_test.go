@@ -58,7 +58,7 @@ func BenchmarkSetLargeContent(b *testing.B) {
 	lipgloss.SetColorProfile(termenv.TrueColor)
 	defer lipgloss.SetColorProfile(termenv.Ascii)
 	raw := largeConfigMap(b)
-	c := &common{styles: NewStyles(), keys: &keyMap{}}
+	c := &common{styles: NewStyles(), keys: newKeyMaps()}
 	o := newObjectPane(c)
 	o.SetSize(100, 40)
 	r := renderValue(o.pal, decode.NewDecoder().Decode("k", raw, nil), renderOpts{})
@@ -77,17 +77,17 @@ func BenchmarkWatchBatch(b *testing.B) {
 	d.start()
 	d.selectPath("/registry/pods/")
 	d.key("l")
-	pods := d.m.tree.index["/registry/pods/"]
+	pods := d.m.node("/registry/pods/")
 	d.until("pods", func(m *Model) bool { return counted(pods) })
-	for _, ns := range pods.children {
-		d.m.tree.selectKey(ns.key)
+	for _, ns := range pods.Children {
+		d.selectKey(ns.Key)
 		d.key("l")
-		d.until("pods of "+ns.name, func(m *Model) bool { return ns.loaded })
+		d.until("pods of "+ns.Name, func(m *Model) bool { return ns.Loaded })
 	}
-	rev := d.m.tree.minRev("/registry/pods/") + 1
+	rev := d.m.tree.tree.MinRev("/registry/pods/") + 1
 	mk := func(i int, typ etcdsrc.EventType) etcdsrc.Event {
-		ns := pods.children[i%len(pods.children)]
-		k := fmt.Sprintf("%sbench-%d", ns.key, i%5000)
+		ns := pods.Children[i%len(pods.Children)]
+		k := fmt.Sprintf("%sbench-%d", ns.Key, i%5000)
 		rev++
 		kv := etcdsrc.KeyValue{Key: k, CreateRevision: rev, ModRevision: rev, Version: 1, Value: []byte("x")}
 		return etcdsrc.Event{Type: typ, Revision: rev, KV: kv}

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
+	"github.com/etcdscope/etcdscope/tui/keytree"
 )
 
 // ioTimeout bounds one read so a hung cluster shows an error instead of a
@@ -21,20 +23,74 @@ const ioTimeout = 15 * time.Second
 // Panes and Cmds read it; only the root's Update changes it (the catalog
 // learns CRDs there, never in a Cmd).
 type common struct {
-	ctx    context.Context
+	ctx context.Context
+	// cancel ends ctx: every read in flight sees it.
+	cancel context.CancelFunc
 	src    etcdsrc.Source
 	dec    *decode.Decoder
 	cat    *decode.Catalog
 	root   string // without the trailing "/"
 	title  string
 	styles *Styles
-	keys   *keyMap
+	keys   *keyMaps
 	debug  io.Writer
 	clip   io.Writer // where OSC 52 copies go: the terminal
 	now    func() time.Time
 	// pageSize is how many children one listing brings (treePageSize;
 	// tests make it small to exercise paging).
 	pageSize int
+
+	// inFlight counts the reads running, so the explorer can wait for
+	// them before its source is closed; closed refuses new ones.
+	inFlight *sync.WaitGroup
+	mu       sync.Mutex
+	closed   bool
+}
+
+// io makes a Cmd of a read of the source: it does not start once the
+// explorer is closing, and the explorer waits for it to end.
+func (c *common) io(read func() tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return nil
+		}
+		c.inFlight.Add(1)
+		c.mu.Unlock()
+		defer c.inFlight.Done()
+		return read()
+	}
+}
+
+// close refuses new reads and cancels those running.
+func (c *common) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.cancel()
+}
+
+// keyMaps holds every pane's bindings as built once; each pane copies its
+// own and enables them for its state.
+type keyMaps struct {
+	global  globalKeys
+	tree    treeKeys
+	list    listKeys
+	object  objectKeys
+	history historyKeys
+	events  eventKeys
+}
+
+func newKeyMaps() *keyMaps {
+	return &keyMaps{
+		global:  newGlobalKeys(),
+		tree:    newTreeKeys(),
+		list:    newListKeys(),
+		object:  newObjectKeys(),
+		history: newHistoryKeys(),
+		events:  newEventKeys(),
+	}
 }
 
 // logf writes to the debug log, when there is one. Never values or
@@ -64,23 +120,20 @@ func wrapf(err error, format string, args ...any) error {
 	return fmt.Errorf(format+": %w", append(args, err)...)
 }
 
-// fuzzyMatch reports whether the runes of pattern appear in s in order,
-// ignoring case: "wdep" matches "web-deployment".
-func fuzzyMatch(pattern, s string) bool {
-	for _, pr := range pattern {
-		pr = unicode.ToLower(pr)
-		found := false
-		for len(s) > 0 {
-			r, size := utf8.DecodeRuneInString(s)
-			s = s[size:]
-			if unicode.ToLower(r) == pr {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
+// countPrefixes counts the keys under each prefix at rev, a few requests
+// in flight at once.
+func countPrefixes(ctx context.Context, src etcdsrc.Source, prefixes []string, rev int64) []keytree.CountResult {
+	res := make([]keytree.CountResult, len(prefixes))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, p := range prefixes {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			n, err := src.Count(ctx, p, rev)
+			res[i] = keytree.CountResult{Prefix: p, N: n, Err: err}
+		})
 	}
-	return true
+	wg.Wait()
+	return res
 }

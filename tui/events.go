@@ -7,7 +7,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
@@ -26,6 +25,27 @@ type eventRow struct {
 	note string
 }
 
+// eventKeys are the event log's keys.
+type eventKeys struct {
+	moveKeys
+	Open key.Binding
+}
+
+func newEventKeys() eventKeys {
+	return eventKeys{
+		moveKeys: newMoveKeys(),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open key")),
+	}
+}
+
+// ShortHelp is the log's part of the bottom line.
+func (k eventKeys) ShortHelp() []key.Binding { return enabledOnly([]key.Binding{k.Open}) }
+
+// FullHelp is the log's column of the help screen.
+func (k eventKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{enabledOnly(append(k.bindings(), k.Open))}
+}
+
 // eventPane is the log of watch events below the panes.
 type eventPane struct {
 	c       *common
@@ -33,8 +53,8 @@ type eventPane struct {
 	start   int
 	cursor  int // index from the oldest; follows the newest while at the end
 	follow  bool
+	win     scrollWindow
 	width   int
-	height  int
 	focused bool
 }
 
@@ -47,12 +67,15 @@ func (e *eventPane) add(r eventRow) {
 		e.rows[e.start] = r
 		e.start = (e.start + 1) % eventLogSize
 		if !e.follow && e.cursor > 0 {
+			// The rows moved up by one: so do the cursor and the window.
 			e.cursor--
+			e.win.offset = max(e.win.offset-1, 0)
 		}
 	}
 	if e.follow {
 		e.cursor = len(e.rows) - 1
 	}
+	e.win.follow(e.cursor, len(e.rows))
 }
 
 func (e eventPane) at(i int) eventRow { return e.rows[(e.start+i)%len(e.rows)] }
@@ -72,40 +95,39 @@ func (e *eventPane) addEvents(evs []etcdsrc.Event, now time.Time) {
 	}
 }
 
+// keys are the log's bindings, enabled for its state.
+func (e eventPane) keys() eventKeys {
+	k := e.c.keys.events
+	k.moveKeys.setEnabled(e.focused && len(e.rows) > 1)
+	k.Open.SetEnabled(e.focused && len(e.rows) > 0 && e.at(e.cursor).key != "")
+	return k
+}
+
 func (e eventPane) Update(msg tea.Msg) (eventPane, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
-	if !ok || !e.focused || len(e.rows) == 0 {
+	if !ok || !e.focused {
 		return e, nil
 	}
-	k := e.c.keys
-	switch {
-	case key.Matches(km, k.Up):
-		e.cursor--
-	case key.Matches(km, k.Down):
-		e.cursor++
-	case key.Matches(km, k.Top):
-		e.cursor = 0
-	case key.Matches(km, k.Bottom):
-		e.cursor = len(e.rows) - 1
-	case key.Matches(km, k.PageUp):
-		e.cursor -= max(e.height-1, 1)
-	case key.Matches(km, k.PageDown):
-		e.cursor += max(e.height-1, 1)
-	case key.Matches(km, k.Expand):
+	k := e.keys()
+	if step, ok := k.step(km, e.win.height-1, len(e.rows)); ok {
+		e.cursor = clampCursor(e.cursor+step, len(e.rows))
+		e.follow = e.cursor == len(e.rows)-1
+		e.win.follow(e.cursor, len(e.rows))
+		return e, nil
+	}
+	if key.Matches(km, k.Open) {
 		r := e.at(e.cursor)
-		if r.key == "" {
-			return e, nil
-		}
 		return e, func() tea.Msg { return openKeyMsg{key: r.key, focus: true} }
 	}
-	e.cursor = max(0, min(e.cursor, len(e.rows)-1))
-	e.follow = e.cursor == len(e.rows)-1
 	return e, nil
 }
 
-func (e *eventPane) SetSize(w, h int) { e.width, e.height = w, h }
-func (e *eventPane) Focus()           { e.focused = true }
-func (e *eventPane) Blur()            { e.focused = false }
+func (e *eventPane) SetSize(w, h int) {
+	e.width, e.win.height = w, h
+	e.win.follow(e.cursor, len(e.rows))
+}
+func (e *eventPane) Focus() { e.focused = true }
+func (e *eventPane) Blur()  { e.focused = false }
 
 // View draws the newest events that fit, or those around the cursor.
 func (e eventPane) View() string {
@@ -113,8 +135,7 @@ func (e eventPane) View() string {
 	if len(e.rows) == 0 {
 		return s.Dim.Render("waiting for events…")
 	}
-	end := min(max(e.cursor+1, e.height), len(e.rows))
-	first := max(end-e.height, 0)
+	first, end := e.win.span(len(e.rows))
 	var b strings.Builder
 	for i := first; i < end; i++ {
 		r := e.at(i)
@@ -128,15 +149,20 @@ func (e eventPane) View() string {
 			typ = s.EventOther.Render(typ)
 		}
 		rev := "rev " + formatCount(r.rev)
-		left := r.at.Format("15:04:05") + "  " + typ + " " + decode.EscapeKey(r.key)
+		cur := ""
+		if e.focused {
+			// The cursor's row is marked, not only colored (NO_COLOR).
+			cur = "  "
+			if i == e.cursor {
+				cur = "› "
+			}
+		}
+		left := cur + r.at.Format("15:04:05") + "  " + typ + " " + decode.EscapeKey(r.key)
 		right := rev
 		if r.note != "" {
 			right = r.note + "  " + rev
 		}
-		line := spread(left, right, e.width)
-		if i == e.cursor && e.focused {
-			line = s.Cursor.Render(ansi.Strip(line))
-		}
+		line := cursorLine(spread(left, right, e.width), i == e.cursor && e.focused, true, s)
 		if i > first {
 			b.WriteByte('\n')
 		}

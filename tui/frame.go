@@ -47,16 +47,25 @@ func spread(left, right string, w int) string {
 	return left + strings.Repeat(" ", w-lw-rw) + right
 }
 
-// box draws a pane: a rounded border with title in the top edge and body
-// lines padded or cut to the inner size. Width and height are the outer
-// size.
+// borderGlyphs are the lines a pane's frame is drawn with.
+type borderGlyphs struct{ topLeft, topRight, bottomLeft, bottomRight, h, v string }
+
+var (
+	// The focused pane is framed in heavy lines, so focus shows without
+	// color too (NO_COLOR).
+	focusedBorder = borderGlyphs{"┏", "┓", "┗", "┛", "━", "┃"}
+	blurredBorder = borderGlyphs{"╭", "╮", "╰", "╯", "─", "│"}
+)
+
+// box draws a pane: a border with title in the top edge and body lines
+// padded or cut to the inner size. Width and height are the outer size.
 func box(s *Styles, title, body string, w, h int, focused bool) string {
 	if w < 4 || h < 2 {
 		return ""
 	}
-	border, titleStyle := s.BorderBlurred, s.TitleBlurred
+	border, titleStyle, g := s.BorderBlurred, s.TitleBlurred, blurredBorder
 	if focused {
-		border, titleStyle = s.BorderFocused, s.TitleFocused
+		border, titleStyle, g = s.BorderFocused, s.TitleFocused, focusedBorder
 	}
 	inner := w - 2
 	var b strings.Builder
@@ -67,12 +76,12 @@ func box(s *Styles, title, body string, w, h int, focused bool) string {
 		t = " " + truncLeft(title, inner-4) + " "
 	}
 	tw := lipgloss.Width(t)
-	b.WriteString(border.Render("╭─"))
+	b.WriteString(border.Render(g.topLeft + g.h))
 	b.WriteString(titleStyle.Render(t))
-	b.WriteString(border.Render(strings.Repeat("─", max(inner-1-tw, 0)) + "╮"))
+	b.WriteString(border.Render(strings.Repeat(g.h, max(inner-1-tw, 0)) + g.topRight))
 
 	lines := strings.Split(body, "\n")
-	side := border.Render("│")
+	side := border.Render(g.v)
 	for i := 0; i < h-2; i++ {
 		b.WriteByte('\n')
 		line := ""
@@ -84,7 +93,7 @@ func box(s *Styles, title, body string, w, h int, focused bool) string {
 		b.WriteString(side)
 	}
 	b.WriteByte('\n')
-	b.WriteString(border.Render("╰" + strings.Repeat("─", inner) + "╯"))
+	b.WriteString(border.Render(g.bottomLeft + strings.Repeat(g.h, inner) + g.bottomRight))
 	return b.String()
 }
 

@@ -14,6 +14,37 @@ import (
 	"github.com/etcdscope/etcdscope/etcdsrc"
 )
 
+// historyKeys are the history pane's keys.
+type historyKeys struct {
+	Up, Down, Top, Bottom key.Binding
+	DiffUp, DiffDown      key.Binding
+	Base                  key.Binding
+	Reveal                key.Binding
+}
+
+func newHistoryKeys() historyKeys {
+	mk := newMoveKeys()
+	return historyKeys{
+		Up: mk.Up, Down: mk.Down,
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "newest")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "oldest")),
+		DiffUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u", "b"), key.WithHelp("pgup/b/ctrl+u", "scroll diff up")),
+		DiffDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d", " "), key.WithHelp("pgdn/space/ctrl+d", "scroll diff down")),
+		Base:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "diff base")),
+		Reveal:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reveal secrets")),
+	}
+}
+
+// ShortHelp is the history's part of the bottom line.
+func (k historyKeys) ShortHelp() []key.Binding {
+	return enabledOnly([]key.Binding{k.Base, k.Reveal})
+}
+
+// FullHelp is the history's column of the help screen.
+func (k historyKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{enabledOnly([]key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.DiffUp, k.DiffDown, k.Base, k.Reveal})}
+}
+
 // historyPane lists a key's revisions and shows a diff between two of them:
 // the selected one and a base (by default the revision before it).
 type historyPane struct {
@@ -25,13 +56,15 @@ type historyPane struct {
 	loading bool
 	err     error
 	cursor  int
-	base    int // index of the diff base; -1: the next older revision
+	win     scrollWindow // over the revision list
+	base    int          // index of the diff base; -1: the next older revision
 	vp      viewport.Model
 	note    string
 	width   int
 	height  int
 	focused bool
 	reveal  bool
+	secret  bool // a revision holds secret data: x reveals it
 }
 
 // historyMsg carries a key's revisions.
@@ -47,6 +80,7 @@ type historyDiffMsg struct {
 	gen     int
 	content string
 	note    string
+	secret  bool // a revision shown holds secret data
 }
 
 func newHistoryPane(c *common) historyPane {
@@ -56,12 +90,12 @@ func newHistoryPane(c *common) historyPane {
 }
 
 func loadHistoryCmd(c *common, gen int, k string) tea.Cmd {
-	return func() tea.Msg {
+	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
 		revs, err := c.src.History(ctx, k)
 		return historyMsg{gen: gen, key: k, revs: revs, err: err}
-	}
+	})
 }
 
 // diffRevisionsCmd decodes two revisions and diffs their YAML, masked as
@@ -69,30 +103,30 @@ func loadHistoryCmd(c *common, gen int, k string) tea.Cmd {
 func diffRevisionsCmd(c *common, pal palette, gen int, older, newer etcdsrc.Revision, hasOlder, reveal bool) tea.Cmd {
 	return func() tea.Msg {
 		o := renderOpts{mode: modeYAML, reveal: reveal}
-		text := func(r etcdsrc.Revision) string {
+		secret := false
+		render := func(r etcdsrc.Revision) rendered {
 			if r.Deleted {
-				return ""
+				return rendered{}
 			}
-			v := c.dec.Decode(r.Key, r.Value, r.KeyValue.Meta())
-			return renderValue(pal, v, o).plain
+			out := renderValue(pal, c.dec.Decode(r.Key, r.Value, r.KeyValue.Meta()), o)
+			secret = secret || out.secret
+			return out
 		}
-		after := text(newer)
+		after := render(newer)
 		label := fmt.Sprintf("rev %s", formatCount(newer.ModRevision))
 		if !hasOlder {
 			if newer.Deleted {
 				return historyDiffMsg{gen: gen, content: "(deleted)", note: label + ": deleted"}
 			}
-			v := c.dec.Decode(newer.Key, newer.Value, newer.KeyValue.Meta())
-			r := renderValue(pal, v, o)
-			return historyDiffMsg{gen: gen, content: r.content, note: label + ": the oldest revision held"}
+			return historyDiffMsg{gen: gen, content: after.content, note: label + ": the oldest revision held", secret: secret}
 		}
-		before := text(older)
-		content, _, changed := diffLines(pal, before, after, false)
+		before := render(older)
+		content, _, changed := diffLines(pal, before.plain, after.plain, false)
 		note := fmt.Sprintf("rev %s → %s: %d lines changed", formatCount(older.ModRevision), formatCount(newer.ModRevision), changed)
 		if changed == 0 {
 			content = "(no difference)"
 		}
-		return historyDiffMsg{gen: gen, content: content, note: note}
+		return historyDiffMsg{gen: gen, content: content, note: note, secret: secret}
 	}
 }
 
@@ -100,7 +134,8 @@ func diffRevisionsCmd(c *common, pal palette, gen int, older, newer etcdsrc.Revi
 func (h *historyPane) open(k string, reveal bool) tea.Cmd {
 	h.gen++
 	h.key, h.revs, h.err, h.loading = k, nil, nil, true
-	h.cursor, h.base, h.note, h.reveal = 0, -1, "", reveal
+	h.cursor, h.base, h.note, h.reveal, h.secret = 0, -1, "", reveal, false
+	h.win.offset = 0
 	h.vp.SetContent("")
 	return loadHistoryCmd(h.c, h.gen, k)
 }
@@ -118,7 +153,7 @@ func (h historyPane) Update(msg tea.Msg) (historyPane, tea.Cmd) {
 		if msg.gen != h.gen {
 			return h, nil
 		}
-		h.note = msg.note
+		h.note, h.secret = msg.note, msg.secret
 		h.vp.SetContent(msg.content)
 		h.vp.GotoTop()
 		return h, nil
@@ -127,35 +162,64 @@ func (h historyPane) Update(msg tea.Msg) (historyPane, tea.Cmd) {
 		h.vp, cmd = h.vp.Update(msg)
 		return h, cmd
 	case tea.KeyMsg:
-		if !h.focused || len(h.revs) == 0 {
+		if !h.focused {
 			return h, nil
 		}
-		k := h.c.keys
-		switch {
-		case key.Matches(msg, k.Up):
-			h.cursor = max(h.cursor-1, 0)
-		case key.Matches(msg, k.Down):
-			h.cursor = min(h.cursor+1, len(h.revs)-1)
-		case key.Matches(msg, k.Top):
-			h.cursor = 0
-		case key.Matches(msg, k.Bottom):
-			h.cursor = len(h.revs) - 1
-		case key.Matches(msg, k.Mark):
-			if h.base == h.cursor {
-				h.base = -1
-			} else {
-				h.base = h.cursor
-			}
-		case key.Matches(msg, k.PageDown), key.Matches(msg, k.PageUp):
-			var cmd tea.Cmd
-			h.vp, cmd = h.vp.Update(msg)
-			return h, cmd
-		default:
-			return h, nil
-		}
-		return h, h.diff()
+		return h, h.handleKey(msg)
 	}
 	return h, nil
+}
+
+// keys are the history's bindings, enabled for its state.
+func (h historyPane) keys() historyKeys {
+	k := h.c.keys.history
+	many := h.focused && len(h.revs) > 1
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Top, &k.Bottom, &k.Base} {
+		b.SetEnabled(many)
+	}
+	scroll := h.focused && h.vp.TotalLineCount() > h.vp.Height
+	k.DiffUp.SetEnabled(scroll)
+	k.DiffDown.SetEnabled(scroll)
+	if h.base == h.cursor {
+		k.Base.SetHelp("v", "unset diff base")
+	}
+	k.Reveal.SetEnabled(h.focused && h.secret)
+	if h.reveal {
+		k.Reveal.SetHelp("x", "mask secrets")
+	}
+	return k
+}
+
+func (h *historyPane) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := h.keys()
+	switch {
+	case key.Matches(msg, k.Up):
+		h.cursor = max(h.cursor-1, 0)
+	case key.Matches(msg, k.Down):
+		h.cursor = min(h.cursor+1, len(h.revs)-1)
+	case key.Matches(msg, k.Top):
+		h.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		h.cursor = len(h.revs) - 1
+	case key.Matches(msg, k.Base):
+		if h.base == h.cursor {
+			h.base = -1
+		} else {
+			h.base = h.cursor
+		}
+	case key.Matches(msg, k.DiffUp):
+		h.vp.PageUp()
+		return nil
+	case key.Matches(msg, k.DiffDown):
+		h.vp.PageDown()
+		return nil
+	case key.Matches(msg, k.Reveal):
+		return h.setReveal(!h.reveal)
+	default:
+		return nil
+	}
+	h.win.follow(h.cursor, len(h.revs))
+	return h.diff()
 }
 
 // diff asks for the diff of the selected revision against the base.
@@ -191,6 +255,8 @@ func (h *historyPane) SetSize(w, hgt int) {
 	h.width, h.height = w, hgt
 	h.vp.Width = w
 	h.vp.Height = max(hgt-h.listHeight()-2, 1)
+	h.win.height = h.listHeight() - 1
+	h.win.follow(h.cursor, len(h.revs))
 }
 
 func (h *historyPane) Focus() { h.focused = true }
@@ -211,9 +277,8 @@ func (h historyPane) View() string {
 	}
 	var b strings.Builder
 	b.WriteString(s.Dim.Render(fmt.Sprintf("%d revisions held · v diff base · j/k select", len(h.revs))))
-	n := h.listHeight() - 1
-	first := max(0, min(h.cursor-n/2, len(h.revs)-n))
-	for i := first; i < first+n && i < len(h.revs); i++ {
+	first, end := h.win.span(len(h.revs))
+	for i := first; i < end; i++ {
 		r := h.revs[i]
 		cur := "  "
 		if i == h.cursor {
@@ -228,9 +293,7 @@ func (h historyPane) View() string {
 			base = s.MarkMod.Render("  ◆ base")
 		}
 		line := fit(fmt.Sprintf("%srev %-10s %s%s", cur, formatCount(r.ModRevision), what, base), h.width)
-		if i == h.cursor {
-			line = s.Cursor.Render(ansi.Strip(line))
-		}
+		line = cursorLine(line, i == h.cursor, h.focused, s)
 		b.WriteByte('\n')
 		b.WriteString(line)
 	}

@@ -5,155 +5,43 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// keyMap is every binding of the explorer. Bindings that do nothing in the
-// current state are disabled by setEnabled, so help never lists a dead key.
-type keyMap struct {
-	Up        key.Binding
-	Down      key.Binding
-	PageUp    key.Binding
-	PageDown  key.Binding
-	Collapse  key.Binding
-	Expand    key.Binding
-	Top       key.Binding
-	Bottom    key.Binding
-	Tab       key.Binding
-	Command   key.Binding
-	Filter    key.Binding
-	Next      key.Binding
-	Prev      key.Binding
-	Watch     key.Binding
-	Pause     key.Binding
-	History   key.Binding
-	Mark      key.Binding
-	YAMLJSON  key.Binding
-	Managed   key.Binding
-	Reveal    key.Binding
-	Raw       key.Binding
-	Copy      key.Binding
-	Save      key.Binding
-	Help      key.Binding
-	Back      key.Binding
-	Quit      key.Binding
-	ForceQuit key.Binding
+// Each pane owns a KeyMap of the keys it handles and enables only those
+// that do something in its state, computed afresh whenever it is asked
+// (keys()), so help, built from the same maps, never lists a dead key.
+// The root owns the global keys. A pane's Update acts only on enabled
+// bindings.
+
+// moveKeys move a cursor (or scroll a body) in a pane.
+type moveKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 }
 
-func newKeyMap() keyMap {
-	return keyMap{
-		Up:        key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
-		Down:      key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
-		PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+u", "b"), key.WithHelp("pgup", "page up")),
-		PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+d", " "), key.WithHelp("pgdn", "page down")),
-		Collapse:  key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "collapse")),
-		Expand:    key.NewBinding(key.WithKeys("l", "right", "enter"), key.WithHelp("→/l/enter", "expand/open")),
-		Top:       key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
-		Bottom:    key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
-		Tab:       key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next pane")),
-		Command:   key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "kind")),
-		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Next:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n/N", "next/prev match")),
-		Prev:      key.NewBinding(key.WithKeys("N")),
-		Watch:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "watch")),
-		Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
-		History:   key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "history")),
-		Mark:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "diff base")),
-		YAMLJSON:  key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yaml/json")),
-		Managed:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "managedFields")),
-		Reveal:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reveal")),
-		Raw:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "raw/hex")),
-		Copy:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
-		Save:      key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c")),
+func newMoveKeys() moveKeys {
+	return moveKeys{
+		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u", "b"), key.WithHelp("pgup/b/ctrl+u", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d", " "), key.WithHelp("pgdn/space/ctrl+d", "page down")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
 	}
 }
 
-// keyState is what decides which bindings work right now.
-type keyState struct {
-	focus        focusArea
-	left         leftMode
-	right        rightMode
-	hasObject    bool // an object (or an error about one) is open
-	objectIsDoc  bool // the open value has a YAML/JSON form
-	hasManaged   bool // the open object has managedFields
-	hasSecret    bool // the open object has something masked or revealed
-	revealed     bool
-	raw          bool
-	selectedLeaf bool // the tree or list cursor is on a key
-	canWatch     bool
-	watching     bool
-	paused       bool
-	searching    bool // the object pane has an active text search
-	history      bool // a history is open with revisions
-	treeFiltered bool // the tree level under the cursor is filtered
-	hasError     bool // the status line shows an error esc clears
+// bindings lists the movement keys in help order.
+func (k moveKeys) bindings() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 
-// setEnabled turns bindings on and off for st.
-func (k *keyMap) setEnabled(st keyState) {
-	onObject := st.focus == focusRight && st.right == rightObject && st.hasObject
-	onLeft := st.focus == focusLeft
-	k.Filter.SetEnabled(onLeft || onObject)
-	if onObject {
-		k.Filter.SetHelp("/", "search")
-	} else {
-		k.Filter.SetHelp("/", "filter")
-	}
-	k.Collapse.SetEnabled(onLeft && st.left == leftTree)
-	if onLeft && st.left == leftList {
-		k.Expand.SetHelp("enter", "open")
-	} else {
-		k.Expand.SetHelp("→/l/enter", "expand/open")
-	}
-	k.Expand.SetEnabled(onLeft)
-	k.Next.SetEnabled(onObject && st.searching)
-	k.Prev.SetEnabled(onObject && st.searching)
-	k.Watch.SetEnabled(st.canWatch || st.watching)
-	if st.watching {
-		k.Watch.SetHelp("w", "stop watch")
-	} else {
-		k.Watch.SetHelp("w", "watch")
-	}
-	k.Pause.SetEnabled(st.watching)
-	if st.paused {
-		k.Pause.SetHelp("p", "resume")
-	} else {
-		k.Pause.SetHelp("p", "pause")
-	}
-	k.History.SetEnabled(st.selectedLeaf || st.hasObject)
-	k.Mark.SetEnabled(st.right == rightHistory && st.history)
-	k.YAMLJSON.SetEnabled(st.hasObject && st.objectIsDoc && !st.raw)
-	k.Managed.SetEnabled(st.hasObject && st.hasManaged && !st.raw)
-	k.Reveal.SetEnabled(st.hasObject && st.hasSecret)
-	if st.revealed {
-		k.Reveal.SetHelp("x", "hide secrets")
-	} else {
-		k.Reveal.SetHelp("x", "reveal secrets")
-	}
-	k.Raw.SetEnabled(st.hasObject)
-	k.Copy.SetEnabled(st.hasObject)
-	k.Save.SetEnabled(st.hasObject)
-	k.Back.SetEnabled(st.left == leftList || st.right != rightObject || st.searching || st.treeFiltered || st.hasError)
-}
-
-// ShortHelp is the one-line help at the bottom of the screen.
-func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Command, k.Filter, k.Watch, k.Pause, k.History, k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Help, k.Quit}
-}
-
-// FullHelp is what ? shows, in columns.
-func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Collapse, k.Expand, k.Tab},
-		{k.Command, k.Filter, k.Next, k.Watch, k.Pause, k.History, k.Mark, k.Back},
-		{k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Copy, k.Save, k.Help, k.Quit},
+// setEnabled turns every movement key on or off.
+func (k *moveKeys) setEnabled(on bool) {
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom} {
+		b.SetEnabled(on)
 	}
 }
 
-// cursorStep is how far a movement key moves a cursor over rows rows in a
-// pane that shows page of them; ok is false for keys that do not move it.
-func (k keyMap) cursorStep(msg tea.KeyMsg, page, rows int) (step int, ok bool) {
+// step is how far a movement key moves a cursor over rows rows in a pane
+// that shows page of them; ok is false for keys that do not move it.
+func (k moveKeys) step(msg tea.KeyMsg, page, rows int) (step int, ok bool) {
 	page = max(page, 1)
 	switch {
 	case key.Matches(msg, k.Up):
@@ -170,4 +58,75 @@ func (k keyMap) cursorStep(msg tea.KeyMsg, page, rows int) (step int, ok bool) {
 		return rows, true
 	}
 	return 0, false
+}
+
+// globalKeys work whatever pane has focus.
+type globalKeys struct {
+	Quit      key.Binding
+	ForceQuit key.Binding
+	Help      key.Binding
+	Tab       key.Binding
+	Command   key.Binding
+	Watch     key.Binding
+	Pause     key.Binding
+	History   key.Binding
+	Back      key.Binding
+}
+
+func newGlobalKeys() globalKeys {
+	return globalKeys{
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Tab:       key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab/shift+tab", "next pane")),
+		Command:   key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "kind")),
+		Watch:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "watch")),
+		Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
+		History:   key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "history")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+	}
+}
+
+// keyHelp is what a pane contributes to help: a short line's worth and
+// full columns.
+type keyHelp interface {
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
+
+// enabledOnly keeps the bindings that are on.
+func enabledOnly(bs []key.Binding) []key.Binding {
+	out := bs[:0:0]
+	for _, b := range bs {
+		if b.Enabled() {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// matchesAny reports whether msg matches one of the enabled bindings.
+func matchesAny(msg tea.KeyMsg, groups ...[]key.Binding) bool {
+	for _, g := range groups {
+		for _, b := range g {
+			if key.Matches(msg, b) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// splitBurst turns a message holding several runes read together ("jjj"
+// typed faster than a frame, or sent by tmux) into one key press each.
+// A paste stays whole.
+func splitBurst(msg tea.KeyMsg) []tea.KeyMsg {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste {
+		return []tea.KeyMsg{msg}
+	}
+	out := make([]tea.KeyMsg, len(msg.Runes))
+	for i, r := range msg.Runes {
+		out[i] = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}
+	}
+	return out
 }

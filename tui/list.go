@@ -13,7 +13,37 @@ import (
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
+	"github.com/etcdscope/etcdscope/tui/keytree"
 )
+
+// listKeys are the kind list's keys.
+type listKeys struct {
+	moveKeys
+	Open        key.Binding
+	Filter      key.Binding
+	ClearFilter key.Binding
+	Refresh     key.Binding
+}
+
+func newListKeys() listKeys {
+	return listKeys{
+		moveKeys:    newMoveKeys(),
+		Open:        key.NewBinding(key.WithKeys("enter", "l", "right"), key.WithHelp("enter/l", "open")),
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Refresh:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh list")),
+	}
+}
+
+// ShortHelp is the list's part of the bottom line.
+func (k listKeys) ShortHelp() []key.Binding {
+	return enabledOnly([]key.Binding{k.Filter, k.ClearFilter})
+}
+
+// FullHelp is the list's column of the help screen.
+func (k listKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{enabledOnly(append(k.bindings(), k.Open, k.Filter, k.ClearFilter, k.Refresh))}
+}
 
 // listItem is one object of a kind list.
 type listItem struct {
@@ -37,9 +67,8 @@ type listPane struct {
 	shown   []int // indexes into items that pass the filter
 	filter  string
 	cursor  int
-	offset  int
+	win     scrollWindow
 	width   int
-	height  int
 	focused bool
 	loading bool
 	err     error
@@ -62,21 +91,26 @@ func newListPane(c *common) listPane { return listPane{c: c} }
 
 // open starts listing kind k (in namespace ns when given).
 func (l *listPane) open(k decode.Kind, ns string) tea.Cmd {
-	l.gen++
 	l.kind, l.ns = k, ns
 	l.prefix = l.c.root + "/" + strings.Trim(k.Prefix, "/") + "/"
 	if ns != "" && k.Namespaced {
 		l.prefix += ns + "/"
 	}
-	l.items, l.shown, l.filter, l.cursor, l.offset = nil, nil, "", 0, 0
+	l.items, l.shown, l.filter, l.cursor, l.win.offset = nil, nil, "", 0, 0
+	return l.reload()
+}
+
+// reload lists the kind again.
+func (l *listPane) reload() tea.Cmd {
+	l.gen++
 	l.loading, l.err = true, nil
-	return listKindCmd(l.c, l.gen, l.prefix, k.Namespaced && ns == "")
+	return listKindCmd(l.c, l.gen, l.prefix, l.kind.Namespaced && l.ns == "")
 }
 
 // listKindCmd reads the keys of a kind with their sizes. Values are not
 // kept: ages are read later for the rows on screen only.
 func listKindCmd(c *common, gen int, prefix string, splitNS bool) tea.Cmd {
-	return func() tea.Msg {
+	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, 4*ioTimeout)
 		defer cancel()
 		var items []listItem
@@ -92,13 +126,13 @@ func listKindCmd(c *common, gen int, prefix string, splitNS bool) tea.Cmd {
 			return nil
 		})
 		return kindListMsg{gen: gen, items: items, err: err}
-	}
+	})
 }
 
 // listAgesCmd reads and decodes keys to learn when their objects were
 // created.
 func listAgesCmd(c *common, gen int, keys []string) tea.Cmd {
-	return func() tea.Msg {
+	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
 		ages := make(map[string]time.Time, len(keys))
@@ -111,7 +145,18 @@ func listAgesCmd(c *common, gen int, keys []string) tea.Cmd {
 			ages[k] = decode.CreationTime(v.Object)
 		}
 		return listAgesMsg{gen: gen, ages: ages}
-	}
+	})
+}
+
+// keys are the list's bindings, enabled for its state.
+func (l listPane) keys() listKeys {
+	k := l.c.keys.list
+	k.moveKeys.setEnabled(l.focused && len(l.shown) > 1)
+	k.Open.SetEnabled(l.focused && l.selected() != nil)
+	k.Filter.SetEnabled(l.focused && !l.loading && l.err == nil)
+	k.ClearFilter.SetEnabled(l.focused && l.filter != "")
+	k.Refresh.SetEnabled(l.focused)
+	return k
 }
 
 func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
@@ -137,27 +182,35 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 		if !l.focused {
 			return l, nil
 		}
-		k := l.c.keys
-		if step, ok := k.cursorStep(msg, l.height-2, len(l.shown)); ok {
-			l.move(step)
-			return l, l.askAges()
-		}
-		if key.Matches(msg, k.Expand) {
-			if it := l.selected(); it != nil {
-				k := it.key
-				return l, func() tea.Msg { return openKeyMsg{key: k, focus: true} }
-			}
-		}
-		return l, nil
+		return l, l.handleKey(msg)
 	}
 	return l, nil
+}
+
+func (l *listPane) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := l.keys()
+	if step, ok := k.step(msg, l.bodyHeight()-1, len(l.shown)); ok {
+		l.move(step)
+		return l.askAges()
+	}
+	switch {
+	case key.Matches(msg, k.Open):
+		it := l.selected()
+		return func() tea.Msg { return openKeyMsg{key: it.key, focus: true} }
+	case key.Matches(msg, k.ClearFilter):
+		return l.setFilter("")
+	case key.Matches(msg, k.Refresh):
+		return l.reload()
+	}
+	return nil
 }
 
 // askAges asks for the creation times of the rows on screen that have
 // none yet: values are decoded only for what is shown.
 func (l *listPane) askAges() tea.Cmd {
 	var keys []string
-	for i := l.offset; i < min(l.offset+l.bodyHeight(), len(l.shown)); i++ {
+	start, end := l.win.span(len(l.shown))
+	for i := start; i < end; i++ {
 		it := &l.items[l.shown[i]]
 		if !it.ageAsked {
 			it.ageAsked = true
@@ -181,9 +234,10 @@ func (l *listPane) refilter() {
 	if it := l.selected(); it != nil {
 		sel = it.key
 	}
+	m := keytree.NewMatcher(l.filter)
 	l.shown = l.shown[:0]
 	for i, it := range l.items {
-		if l.filter == "" || fuzzyMatch(l.filter, it.namespace+"/"+it.name) {
+		if m.Match(it.namespace + "/" + it.name) {
 			l.shown = append(l.shown, i)
 		}
 	}
@@ -193,26 +247,15 @@ func (l *listPane) refilter() {
 			l.cursor = i
 		}
 	}
-	l.clamp()
+	l.win.follow(l.cursor, len(l.shown))
 }
 
 func (l *listPane) move(d int) {
-	l.cursor = max(0, min(l.cursor+d, len(l.shown)-1))
-	l.clamp()
+	l.cursor = clampCursor(l.cursor+d, len(l.shown))
+	l.win.follow(l.cursor, len(l.shown))
 }
 
-func (l *listPane) clamp() {
-	h := max(l.bodyHeight(), 1)
-	if l.cursor < l.offset {
-		l.offset = l.cursor
-	}
-	if l.cursor >= l.offset+h {
-		l.offset = l.cursor - h + 1
-	}
-	l.offset = max(0, min(l.offset, len(l.shown)-h))
-}
-
-func (l listPane) bodyHeight() int { return l.height - 1 }
+func (l listPane) bodyHeight() int { return l.win.height }
 
 func (l listPane) selected() *listItem {
 	if l.cursor < 0 || l.cursor >= len(l.shown) {
@@ -221,14 +264,11 @@ func (l listPane) selected() *listItem {
 	return &l.items[l.shown[l.cursor]]
 }
 
-// clickRow selects the row at y (0 is the column header).
-func (l *listPane) clickRow(y int) tea.Cmd {
-	i := l.offset + y - 1
-	if y >= 1 && i < len(l.shown) {
+// clickRow selects the row at body line y (0 is the column header).
+func (l *listPane) clickRow(y int) {
+	if i := l.win.rowAt(y-1, len(l.shown)); i >= 0 {
 		l.cursor = i
-		l.clamp()
 	}
-	return nil
 }
 
 func (l *listPane) scroll(d int) tea.Cmd {
@@ -236,9 +276,10 @@ func (l *listPane) scroll(d int) tea.Cmd {
 	return l.askAges()
 }
 
+// SetSize sizes the pane; the column header takes one line.
 func (l *listPane) SetSize(w, h int) {
-	l.width, l.height = w, h
-	l.clamp()
+	l.width, l.win.height = w, h-1
+	l.win.follow(l.cursor, len(l.shown))
 }
 
 func (l *listPane) Focus() { l.focused = true }
@@ -310,7 +351,8 @@ func (l listPane) View() string {
 	}
 	var b strings.Builder
 	b.WriteString(s.Dim.Render(line("  ", "NAMESPACE", "NAME", "SIZE", "AGE")))
-	for i := l.offset; i < min(l.offset+l.bodyHeight(), len(l.shown)); i++ {
+	start, end := l.win.span(len(l.shown))
+	for i := start; i < end; i++ {
 		it := l.items[l.shown[i]]
 		age := ""
 		if !it.created.IsZero() {
@@ -321,15 +363,8 @@ func (l listPane) View() string {
 			cur = "› "
 		}
 		row := fit(line(cur, decode.EscapeKey(it.namespace), decode.EscapeKey(it.name), formatSize(it.size), age), l.width)
-		if i == l.cursor {
-			if l.focused {
-				row = s.Cursor.Render(ansi.Strip(row))
-			} else {
-				row = s.CursorBlurred.Render(ansi.Strip(row))
-			}
-		}
 		b.WriteByte('\n')
-		b.WriteString(row)
+		b.WriteString(cursorLine(row, i == l.cursor, l.focused, s))
 	}
 	return b.String()
 }

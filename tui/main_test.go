@@ -16,6 +16,7 @@ import (
 	"github.com/etcdscope/etcdscope/etcdsrc"
 	"github.com/etcdscope/etcdscope/etcdsrc/demo"
 	"github.com/etcdscope/etcdscope/etcdsrc/embedded"
+	"github.com/etcdscope/etcdscope/tui/keytree"
 )
 
 // One embedded etcd for the package, seeded twice by the demo seeder:
@@ -72,10 +73,14 @@ func runTests(m *testing.M) int {
 type driver struct {
 	t      testing.TB
 	m      *Model
+	opts   Options
 	msgs   chan tea.Msg
 	ctx    context.Context
 	seen   []tea.Msg
 	ignore func(tea.Msg) bool
+	// log is everything done to the model, in order (messages, and
+	// direct changes through do), so replay can build it again.
+	log []any
 }
 
 func newDriver(t testing.TB, opts Options, w, h int) *driver {
@@ -87,9 +92,33 @@ func newDriver(t testing.TB, opts Options, w, h int) *driver {
 	}
 	m := newModel(ctx, opts)
 	m.c.clip = &strings.Builder{}
-	d := &driver{t: t, m: m, msgs: make(chan tea.Msg, 1024), ctx: ctx}
+	d := &driver{t: t, m: m, opts: opts, msgs: make(chan tea.Msg, 1024), ctx: ctx}
 	d.send(tea.WindowSizeMsg{Width: w, Height: h})
 	return d
+}
+
+// do changes the model directly (a test's shortcut), and remembers it.
+func (d *driver) do(f func(m *Model)) {
+	d.log = append(d.log, f)
+	f(d.m)
+}
+
+// replay builds a new model in the state the driver's model is in, by
+// feeding it everything the driver did and every reply it got, with no
+// I/O: the replies are the recorded ones.
+func (d *driver) replay() *Model {
+	m := newModel(d.ctx, d.opts)
+	m.c.clip = &strings.Builder{}
+	m.c.now, m.c.pageSize = d.m.c.now, d.m.c.pageSize
+	for _, e := range d.log {
+		switch e := e.(type) {
+		case func(*Model):
+			e(m)
+		case tea.Msg:
+			m.Update(e)
+		}
+	}
+	return m
 }
 
 // run executes cmd in the background; its message is handled by until.
@@ -108,6 +137,7 @@ func (d *driver) run(cmd tea.Cmd) {
 
 // send calls Update and runs the Cmd it returns.
 func (d *driver) send(msg tea.Msg) {
+	d.log = append(d.log, msg)
 	_, cmd := d.m.Update(msg)
 	d.run(cmd)
 }
@@ -119,24 +149,18 @@ func (d *driver) key(keys ...string) {
 	}
 }
 
+// namedKeys are the keys tests send by name.
+var namedKeys = map[string]tea.KeyType{
+	"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab,
+	"up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,
+	"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
+	"ctrl+s": tea.KeyCtrlS, "ctrl+c": tea.KeyCtrlC, "ctrl+u": tea.KeyCtrlU, "ctrl+d": tea.KeyCtrlD,
+	"ctrl+r": tea.KeyCtrlR, "ctrl+x": tea.KeyCtrlX, "backspace": tea.KeyBackspace, " ": tea.KeySpace,
+}
+
 func keyMsg(k string) tea.KeyMsg {
-	switch k {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
-	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "ctrl+s":
-		return tea.KeyMsg{Type: tea.KeyCtrlS}
-	case "ctrl+c":
-		return tea.KeyMsg{Type: tea.KeyCtrlC}
-	case "backspace":
-		return tea.KeyMsg{Type: tea.KeyBackspace}
+	if t, ok := namedKeys[k]; ok {
+		return tea.KeyMsg{Type: t}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
@@ -180,51 +204,76 @@ func (d *driver) handle(msg tea.Msg) {
 	}
 }
 
+// init runs Init, recorded for replay.
+func (d *driver) init() {
+	var cmd tea.Cmd
+	d.do(func(m *Model) { cmd = m.Init() })
+	d.run(cmd)
+}
+
 // start runs Init and waits for the root level with its counts.
 func (d *driver) start() {
 	d.t.Helper()
-	d.run(d.m.Init())
-	d.until("the root level", func(m *Model) bool { return m.tree.root.loaded && m.tree.root.count >= 0 })
+	d.init()
+	d.until("the root level", func(m *Model) bool { return m.root().Loaded && m.root().Count >= 0 })
 }
 
 // counted reports whether every directory of a node's level is counted.
-func counted(n *node) bool {
-	if !n.loaded {
+func counted(n *keytree.Node) bool {
+	if !n.Loaded {
 		return false
 	}
-	for _, c := range n.children {
-		if !c.leaf && c.count < 0 && c.err == nil {
+	for _, c := range n.Children {
+		if !c.Leaf && c.Count < 0 && c.Err == nil {
 			return false
 		}
 	}
 	return true
 }
 
+// root is the tree's root node.
+func (m *Model) root() *keytree.Node { return m.tree.tree.Root() }
+
+// node is the tree's node for key k, or nil.
+func (m *Model) node(k string) *keytree.Node { return m.tree.tree.Node(k) }
+
+// selectKey moves the tree cursor to a visible key.
+func (d *driver) selectKey(k string) {
+	d.t.Helper()
+	if !d.selectKeyOK(k) {
+		d.t.Fatalf("node %q not visible", k)
+	}
+}
+
+func (d *driver) selectKeyOK(k string) bool {
+	ok := false
+	d.do(func(m *Model) { ok = m.tree.selectKey(k) })
+	return ok
+}
+
 // selectPath moves the tree cursor to key, expanding the directories on
 // the way, as a user pressing l and j would.
 func (d *driver) selectPath(k string) {
 	d.t.Helper()
-	root := d.m.tree.root.key
+	root := d.m.root().Key
 	rest := strings.TrimPrefix(k, root)
 	cur := root
 	for _, seg := range strings.SplitAfter(rest, "/") {
 		if seg == "" {
 			continue
 		}
-		parent := d.m.tree.index[cur]
+		parent := d.m.node(cur)
 		if parent == nil {
 			d.t.Fatalf("no node %q", cur)
 		}
-		if !parent.expanded {
-			if !d.m.tree.selectKey(cur) {
-				d.t.Fatalf("node %q not visible", cur)
-			}
+		if !parent.Expanded {
+			d.selectKey(cur)
 			d.key("l")
 		}
-		d.until("children of "+cur, func(m *Model) bool { return parent.loaded })
+		d.until("children of "+cur, func(m *Model) bool { return parent.Loaded })
 		cur += seg
-		if !d.m.tree.selectKey(cur) {
-			d.t.Fatalf("no row for %q under %q; screen:\n%s", cur, parent.key, d.m.View())
+		if !d.selectKeyOK(cur) {
+			d.t.Fatalf("no row for %q under %q; screen:\n%s", cur, parent.Key, d.m.View())
 		}
 	}
 }

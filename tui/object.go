@@ -16,6 +16,58 @@ import (
 	"github.com/etcdscope/etcdscope/etcdsrc"
 )
 
+// objectKeys are the object pane's keys: scrolling and search when it has
+// focus, and the view's toggles, copy and save whenever an object shows.
+type objectKeys struct {
+	moveKeys
+	Search      key.Binding
+	Next        key.Binding
+	Prev        key.Binding
+	ClearSearch key.Binding
+
+	YAMLJSON key.Binding
+	Managed  key.Binding
+	Reveal   key.Binding
+	Raw      key.Binding
+	Copy     key.Binding
+	Save     key.Binding
+}
+
+func newObjectKeys() objectKeys {
+	return objectKeys{
+		moveKeys:    newMoveKeys(),
+		Search:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
+		Next:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
+		Prev:        key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
+		ClearSearch: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "end search")),
+		YAMLJSON:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yaml/json")),
+		Managed:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "managedFields")),
+		Reveal:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reveal secrets")),
+		Raw:         key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "raw/hex")),
+		Copy:        key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
+		Save:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
+	}
+}
+
+// ShortHelp is the object's part of the bottom line.
+func (k objectKeys) ShortHelp() []key.Binding {
+	return enabledOnly([]key.Binding{k.Search, k.Next, k.ClearSearch, k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Copy})
+}
+
+// FullHelp is the object's columns of the help screen.
+func (k objectKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		enabledOnly(append(k.bindings(), k.Search, k.Next, k.Prev, k.ClearSearch)),
+		enabledOnly([]key.Binding{k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Copy, k.Save}),
+	}
+}
+
+// viewBindings are the toggles, copy and save: they work from any pane
+// while an object shows.
+func (k objectKeys) viewBindings() []key.Binding {
+	return []key.Binding{k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Copy, k.Save}
+}
+
 // maxHeaderLines bounds the header above the object's body; it wraps on
 // narrow screens rather than cutting the revision or the lease off.
 const maxHeaderLines = 6
@@ -81,7 +133,7 @@ func newObjectPane(c *common) objectPane {
 
 // loadObjectCmd reads, decodes and renders a key.
 func loadObjectCmd(c *common, pal palette, gen int, k string, o renderOpts) tea.Cmd {
-	return func() tea.Msg {
+	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
 		kv, err := c.src.Get(ctx, k, 0)
@@ -90,7 +142,7 @@ func loadObjectCmd(c *common, pal palette, gen int, k string, o renderOpts) tea.
 		}
 		val := c.dec.Decode(kv.Key, kv.Value, kv.Meta())
 		return objectLoadedMsg{gen: gen, key: k, kv: kv, val: val, r: renderValue(pal, val, o)}
-	}
+	})
 }
 
 // refreshObjectCmd decodes a value a watch delivered and diffs it against
@@ -200,9 +252,46 @@ func (o objectPane) update(msg tea.Msg) (objectPane, tea.Cmd) {
 	return o, nil
 }
 
+// keys are the object pane's bindings, enabled for its state; visible
+// says whether the pane shows the object (not the history or help).
+func (o objectPane) keys(visible bool) objectKeys {
+	k := o.c.keys.object
+	focused := o.focused && visible && o.key != ""
+	k.moveKeys.setEnabled(focused && o.vp.TotalLineCount() > o.vp.Height)
+	k.Search.SetEnabled(focused && (o.has || o.err == nil))
+	k.Next.SetEnabled(focused && len(o.matches) > 1)
+	k.Prev.SetEnabled(focused && len(o.matches) > 1)
+	k.ClearSearch.SetEnabled(focused && o.search != "")
+	shown := visible && o.has
+	raw := o.opts.mode == modeRaw
+	k.YAMLJSON.SetEnabled(shown && o.r.isDoc && !raw)
+	k.Managed.SetEnabled(shown && o.r.folded > 0 && !raw)
+	if o.opts.managed {
+		k.Managed.SetHelp("m", "fold managedFields")
+	} else {
+		k.Managed.SetHelp("m", "managedFields")
+	}
+	k.Reveal.SetEnabled(shown && o.r.secret && !raw)
+	if o.opts.reveal {
+		k.Reveal.SetHelp("x", "mask secrets")
+	}
+	k.Raw.SetEnabled(shown)
+	k.Copy.SetEnabled(shown)
+	k.Save.SetEnabled(shown)
+	return k
+}
+
 func (o objectPane) handleKey(msg tea.KeyMsg) (objectPane, tea.Cmd) {
-	k := o.c.keys
+	k := o.keys(true)
 	switch {
+	case key.Matches(msg, k.Up):
+		o.vp.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		o.vp.ScrollDown(1)
+	case key.Matches(msg, k.PageUp):
+		o.vp.PageUp()
+	case key.Matches(msg, k.PageDown):
+		o.vp.PageDown()
 	case key.Matches(msg, k.Top):
 		o.vp.GotoTop()
 	case key.Matches(msg, k.Bottom):
@@ -211,15 +300,39 @@ func (o objectPane) handleKey(msg tea.KeyMsg) (objectPane, tea.Cmd) {
 		o.nextMatch(1)
 	case key.Matches(msg, k.Prev):
 		o.nextMatch(-1)
-	case key.Matches(msg, k.Back) && o.search != "":
+	case key.Matches(msg, k.ClearSearch):
 		o.clearSearch()
 		o.applyContent()
-	default:
-		var cmd tea.Cmd
-		o.vp, cmd = o.vp.Update(msg)
-		return o, cmd
 	}
 	return o, nil
+}
+
+// viewKey handles the toggles: y, m, x and r.
+func (o *objectPane) viewKey(msg tea.KeyMsg) tea.Cmd {
+	k := o.keys(true)
+	switch {
+	case key.Matches(msg, k.YAMLJSON):
+		return o.toggle(func(r *renderOpts) {
+			if r.mode == modeJSON {
+				r.mode = modeYAML
+			} else {
+				r.mode = modeJSON
+			}
+		})
+	case key.Matches(msg, k.Managed):
+		return o.toggle(func(r *renderOpts) { r.managed = !r.managed })
+	case key.Matches(msg, k.Reveal):
+		return o.toggle(func(r *renderOpts) { r.reveal = !r.reveal })
+	case key.Matches(msg, k.Raw):
+		return o.toggle(func(r *renderOpts) {
+			if r.mode == modeRaw {
+				r.mode = r.docMode
+			} else {
+				r.docMode, r.mode = r.mode, modeRaw
+			}
+		})
+	}
+	return nil
 }
 
 // toggle changes a render option and renders again in a Cmd.
@@ -313,12 +426,51 @@ func (o *objectPane) clearSearch() {
 	o.search, o.matches, o.matchIdx = "", nil, 0
 }
 
-// shownText is what copy and save take: the text on screen, without color.
-func (o objectPane) shownText() string {
-	if o.diff != "" {
-		return o.diffPlain
+// copyText is what copy takes: the object in the pane's current form
+// (YAML, JSON, or the hex dump), never a diff shown after a change.
+func (o objectPane) copyText() string { return o.r.plain }
+
+// saveData is what ctrl-s writes: the object in its current form, or the
+// stored bytes themselves in the raw view.
+func (o objectPane) saveData() []byte {
+	if o.opts.mode == modeRaw {
+		return o.val.Raw
 	}
-	return o.r.plain
+	return []byte(o.r.plain)
+}
+
+// saveName proposes a file for the open object, as kubectl users name
+// them: kind-namespace-name, with the form's extension.
+func (o objectPane) saveName() string {
+	var parts []string
+	if o.val.Kind != "" {
+		parts = append(parts, strings.ToLower(o.val.Kind))
+	}
+	kp := decode.ParseKey(o.key, o.c.root)
+	if kp.Namespace != "" {
+		parts = append(parts, kp.Namespace)
+	}
+	name := kp.Name
+	if name == "" {
+		name = o.key[strings.LastIndexByte(o.key, '/')+1:]
+	}
+	if name == "" {
+		name = "value"
+	}
+	parts = append(parts, name)
+	base := strings.Map(func(r rune) rune {
+		if r == '/' || r < ' ' || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, decode.EscapeKey(strings.Join(parts, "-")))
+	switch o.opts.mode {
+	case modeJSON:
+		return base + ".json"
+	case modeRaw:
+		return base + ".bin"
+	}
+	return base + ".yaml"
 }
 
 func (o *objectPane) SetSize(w, h int) {

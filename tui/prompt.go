@@ -19,6 +19,7 @@ const (
 	promptFilter
 	promptSearch
 	promptSave
+	promptOverwrite
 )
 
 // String names the prompt, for logs and tests.
@@ -34,6 +35,8 @@ func (k promptKind) String() string {
 		return "search"
 	case promptSave:
 		return "save"
+	case promptOverwrite:
+		return "overwrite"
 	}
 	return fmt.Sprintf("promptKind(%d)", int(k))
 }
@@ -88,17 +91,25 @@ func (p *promptPane) start(kind promptKind, value string) tea.Cmd {
 		p.in.Placeholder = "kind [namespace]   e.g. deploy, po kube-system, foos.cr.bar.com"
 	case promptFilter:
 		p.in.Prompt = "/"
-		p.in.Placeholder = "fuzzy filter"
+		p.in.Placeholder = "filter: a regular expression or text; -f for fuzzy"
 	case promptSearch:
 		p.in.Prompt = "/"
 		p.in.Placeholder = "search the object"
 	case promptSave:
 		p.in.Prompt = "save to: "
+	case promptOverwrite:
+		p.in.Prompt = "the file exists: overwrite it? (y/n) "
 	}
 	p.in.SetValue(value)
 	p.in.CursorEnd()
 	p.suggest()
 	return p.in.Focus()
+}
+
+// setLabel replaces the prompt's label.
+func (p *promptPane) setLabel(label string) {
+	p.in.Prompt = label
+	p.SetSize(p.width)
 }
 
 func (p *promptPane) stop() {
@@ -138,6 +149,14 @@ func (p promptPane) Update(msg tea.Msg) (promptPane, tea.Cmd) {
 		return p, cmd
 	}
 	kind := p.kind
+	if kind == promptOverwrite {
+		// A yes-or-no question: one key answers it.
+		p.stop()
+		if km.Type == tea.KeyRunes && len(km.Runes) > 0 && (km.Runes[0] == 'y' || km.Runes[0] == 'Y') {
+			return p, func() tea.Msg { return promptDoneMsg{kind: kind, value: "y"} }
+		}
+		return p, func() tea.Msg { return promptCancelMsg{kind: kind} }
+	}
 	switch km.Type {
 	case tea.KeyEnter:
 		v := strings.TrimSpace(p.in.Value())

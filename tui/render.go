@@ -37,8 +37,9 @@ func (m viewMode) String() string {
 // renderOpts are the toggles that shape a rendering.
 type renderOpts struct {
 	mode    viewMode
-	managed bool // show managedFields instead of folding them
-	reveal  bool // show secret data instead of masking it
+	docMode viewMode // the document form r goes back to from raw
+	managed bool     // show managedFields instead of folding them
+	reveal  bool     // show secret data instead of masking it
 }
 
 // rendered is a value made ready for the screen, computed in a Cmd so a

@@ -2,8 +2,10 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,7 +59,7 @@ type namespacesMsg struct {
 }
 
 func statusCmd(c *common) tea.Cmd {
-	return func() tea.Msg {
+	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
 		st, err := c.src.Status(ctx)
@@ -65,7 +67,7 @@ func statusCmd(c *common) tea.Cmd {
 			err = unreachable(st)
 		}
 		return statusMsg{st: st, err: err}
-	}
+	})
 }
 
 func statusTickCmd(d time.Duration) tea.Cmd {
@@ -76,16 +78,16 @@ func statusTickCmd(d time.Duration) tea.Cmd {
 // builds a new catalog; Update swaps it in, so nothing here touches the
 // model.
 func loadCRDsCmd(c *common) tea.Cmd {
-	return func() tea.Msg {
+	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
 		catalog, err := etcdsrc.LoadCatalog(ctx, c.src, c.dec, c.root)
 		return crdsMsg{catalog: catalog, err: err}
-	}
+	})
 }
 
 func loadNamespacesCmd(c *common) tea.Cmd {
-	return func() tea.Msg {
+	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
 		prefix := c.root + "/namespaces/"
@@ -100,7 +102,7 @@ func loadNamespacesCmd(c *common) tea.Cmd {
 			}
 		}
 		return namespacesMsg{names: names}
-	}
+	})
 }
 
 // handleSource takes the source's status, CRDs and namespaces.
@@ -150,11 +152,10 @@ func (m *Model) handleSource(msg tea.Msg) tea.Cmd {
 // failed while the source was unreachable.
 func (m *Model) retryFailed() tea.Cmd {
 	var cmds []tea.Cmd
-	r := m.tree.root
-	if r.err != nil && !r.loading {
-		r.err = nil
-		r.loading = true
-		cmds = append(cmds, listChildrenCmd(m.c, m.tree.epoch, r.key, "", 0))
+	if r := m.tree.tree.Root(); r.Err != nil {
+		if req, ok := m.tree.tree.Expand(r); ok {
+			cmds = append(cmds, listChildrenCmd(m.c, req))
+		}
 	}
 	if !m.st.crdsOK {
 		cmds = append(cmds, loadCRDsCmd(m.c), loadNamespacesCmd(m.c))
@@ -243,11 +244,14 @@ func kindNames(cat *decode.Catalog) []string {
 }
 
 // copiedMsg reports a copy to the clipboard.
-type copiedMsg struct{ err error }
+type copiedMsg struct {
+	note string // what the status says once copied
+	err  error
+}
 
 // copyCmd puts text on the clipboard with OSC 52, which works over ssh;
 // inside tmux the sequence is wrapped so tmux passes it on.
-func copyCmd(w io.Writer, text string) tea.Cmd {
+func copyCmd(w io.Writer, text, note string) tea.Cmd {
 	return func() tea.Msg {
 		seq := osc52.New(text)
 		if os.Getenv("TMUX") != "" {
@@ -256,48 +260,51 @@ func copyCmd(w io.Writer, text string) tea.Cmd {
 		if _, err := seq.WriteTo(w); err != nil {
 			return copiedMsg{err: wrapf(err, "copy to clipboard")}
 		}
-		return copiedMsg{}
+		return copiedMsg{note: note}
 	}
 }
 
-// savedMsg reports a save to a file.
+// savedMsg reports a save to a file: done, failed, or refused because the
+// file exists and overwriting was not asked for.
 type savedMsg struct {
-	path string
-	err  error
+	path   string // absolute
+	exists bool
+	note   string
+	err    error
 }
 
-func saveCmd(path, text string) tea.Cmd {
+// saveCmd writes data to path (~ is the home directory; relative paths
+// are from the working directory). It never replaces a file unless
+// overwrite is set.
+func saveCmd(path string, data []byte, overwrite bool, note string) tea.Cmd {
 	return func() tea.Msg {
 		if strings.HasPrefix(path, "~/") {
 			if home, err := os.UserHomeDir(); err == nil {
 				path = filepath.Join(home, path[2:])
 			}
 		}
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
 		// 0600: what is saved may be a secret revealed on screen.
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			return savedMsg{path: path, err: wrapf(err, "save %q", path)}
+		flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+		if overwrite {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 		}
-		return savedMsg{path: path}
-	}
-}
-
-// defaultSaveName proposes a file name for the open key.
-func defaultSaveName(k string, mode viewMode) string {
-	name := k[strings.LastIndexByte(k, '/')+1:]
-	if name == "" {
-		name = "value"
-	}
-	name = strings.Map(func(r rune) rune {
-		if r == '/' || r == 0 || r < ' ' {
-			return '_'
+		f, err := os.OpenFile(path, flags, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			return savedMsg{path: path, exists: true}
 		}
-		return r
-	}, decode.EscapeKey(name))
-	switch mode {
-	case modeJSON:
-		return name + ".json"
-	case modeRaw:
-		return name + ".hex"
+		if err != nil {
+			return savedMsg{path: path, err: wrapf(err, "save")}
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return savedMsg{path: path, err: wrapf(err, "save %s", path)}
+		}
+		if err := f.Close(); err != nil {
+			return savedMsg{path: path, err: wrapf(err, "save %s", path)}
+		}
+		return savedMsg{path: path, note: note}
 	}
-	return name + ".yaml"
 }

@@ -46,7 +46,7 @@ func TestWatchRateAveragesBursts(t *testing.T) {
 }
 
 func TestCursorStep(t *testing.T) {
-	k := newKeyMap()
+	k := newMoveKeys()
 	tests := []struct {
 		key        string
 		page, rows int
@@ -75,7 +75,7 @@ func TestCursorStep(t *testing.T) {
 		default:
 			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(tt.key)}
 		}
-		step, ok := k.cursorStep(msg, tt.page, tt.rows)
+		step, ok := k.step(msg, tt.page, tt.rows)
 		if step != tt.want || ok != tt.ok {
 			t.Errorf("%s (page %d): step %d, %v; want %d, %v", tt.key, tt.page, step, ok, tt.want, tt.ok)
 		}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
+	"github.com/etcdscope/etcdscope/tui/keytree"
 )
 
 func TestTreeRootShowsNamesThenCountsAndKinds(t *testing.T) {
@@ -23,21 +25,21 @@ func TestTreeRootShowsNamesThenCountsAndKinds(t *testing.T) {
 	if cmd == nil {
 		t.Fatal("Init returned no Cmd")
 	}
-	if !d.m.tree.root.loading {
+	if !d.m.root().Loading {
 		t.Fatal("root is not loading after Init")
 	}
 	d.run(cmd)
-	d.until("root names", func(m *Model) bool { return m.tree.root.loaded })
-	dep := d.m.tree.index["/registry/deployments/"]
+	d.until("root names", func(m *Model) bool { return m.root().Loaded })
+	dep := d.m.node("/registry/deployments/")
 	if dep == nil {
 		t.Fatalf("no deployments node; rows: %v", rowKeys(d.m.tree))
 	}
-	d.until("root counts", func(m *Model) bool { return counted(m.tree.root) && m.tree.root.count >= 0 })
-	if dep.count <= 0 {
-		t.Errorf("deployments count = %d, want > 0", dep.count)
+	d.until("root counts", func(m *Model) bool { return counted(m.root()) && m.root().Count >= 0 })
+	if dep.Count <= 0 {
+		t.Errorf("deployments count = %d, want > 0", dep.Count)
 	}
-	if k, ok := d.m.c.kindOf(dep.key); !ok || k.APIVersion()+" "+k.Kind != "apps/v1 Deployment" {
-		t.Errorf("kind of %s = %+v, want apps/v1 Deployment", dep.key, k)
+	if k, ok := d.m.c.kindOf(dep.Key); !ok || k.APIVersion()+" "+k.Kind != "apps/v1 Deployment" {
+		t.Errorf("kind of %s = %+v, want apps/v1 Deployment", dep.Key, k)
 	}
 	view := d.m.View()
 	for _, want := range []string{"deployments/", "apps/v1 Deployment", "▾ /registry/"} {
@@ -46,41 +48,41 @@ func TestTreeRootShowsNamesThenCountsAndKinds(t *testing.T) {
 		}
 	}
 	var total int64
-	for _, c := range d.m.tree.root.children {
-		total += c.count
+	for _, c := range d.m.root().Children {
+		total += c.Count
 	}
-	if d.m.tree.root.count != total {
-		t.Errorf("root count %d, sum of children %d", d.m.tree.root.count, total)
+	if d.m.root().Count != total {
+		t.Errorf("root count %d, sum of children %d", d.m.root().Count, total)
 	}
 }
 
 func rowKeys(t treePane) []string {
 	var out []string
-	for _, r := range t.rows {
-		out = append(out, r.n.key)
+	for _, r := range t.tree.Rows() {
+		out = append(out, r.Node.Key)
 	}
 	return out
 }
 
-func firstLeaf(t *testing.T, n *node) *node {
+func firstLeaf(t *testing.T, n *keytree.Node) *keytree.Node {
 	t.Helper()
-	for _, c := range n.children {
-		if c.leaf {
+	for _, c := range n.Children {
+		if c.Leaf {
 			return c
 		}
 	}
-	t.Fatalf("no key under %q", n.key)
+	t.Fatalf("no key under %q", n.Key)
 	return nil
 }
 
-func firstDir(t *testing.T, n *node) *node {
+func firstDir(t *testing.T, n *keytree.Node) *keytree.Node {
 	t.Helper()
-	for _, c := range n.children {
-		if !c.leaf {
+	for _, c := range n.Children {
+		if !c.Leaf {
 			return c
 		}
 	}
-	t.Fatalf("no directory under %q", n.key)
+	t.Fatalf("no directory under %q", n.Key)
 	return nil
 }
 
@@ -90,17 +92,17 @@ func openDeployment(t *testing.T, d *driver) string {
 	t.Helper()
 	d.selectPath("/registry/deployments/")
 	d.key("l")
-	dep := d.m.tree.index["/registry/deployments/"]
-	d.until("namespaces of deployments", func(m *Model) bool { return dep.loaded })
+	dep := d.m.node("/registry/deployments/")
+	d.until("namespaces of deployments", func(m *Model) bool { return dep.Loaded })
 	ns := firstDir(t, dep)
-	d.m.tree.selectKey(ns.key)
+	d.selectKey(ns.Key)
 	d.key("l")
-	d.until("deployments of "+ns.name, func(m *Model) bool { return ns.loaded })
+	d.until("deployments of "+ns.Name, func(m *Model) bool { return ns.Loaded })
 	leaf := firstLeaf(t, ns)
-	d.m.tree.selectKey(leaf.key)
+	d.selectKey(leaf.Key)
 	d.key("enter")
-	d.until("the deployment", func(m *Model) bool { return m.obj.has && m.obj.key == leaf.key })
-	return leaf.key
+	d.until("the deployment", func(m *Model) bool { return m.obj.has && m.obj.key == leaf.Key })
+	return leaf.Key
 }
 
 func TestOpenObjectShowsYAMLAndHeader(t *testing.T) {
@@ -198,7 +200,7 @@ func TestSecretMaskedUntilRevealed(t *testing.T) {
 	if !d.m.obj.r.masked || !strings.Contains(d.m.obj.r.plain, decode.SecretMask) {
 		t.Fatalf("secret data not masked:\n%s", d.m.obj.r.plain)
 	}
-	if !d.m.keys.Reveal.Enabled() {
+	if !d.m.obj.keys(true).Reveal.Enabled() {
 		t.Fatal("x is not enabled on a secret")
 	}
 	d.key("x")
@@ -282,7 +284,7 @@ func TestKindCommandWithNamespaceAndFilter(t *testing.T) {
 		t.Errorf("filter %q shows %d of %d", target, len(d.m.list.shown), len(d.m.list.items))
 	}
 	d.key("enter")
-	if d.m.list.selected() == nil || d.m.list.selected().name != target && !fuzzyMatch(target, d.m.list.selected().name) {
+	if d.m.list.selected() == nil || !strings.Contains(d.m.list.selected().name, target) {
 		t.Errorf("the filtered row is not selected")
 	}
 }
@@ -363,18 +365,18 @@ func TestTreeFilterOnALevel(t *testing.T) {
 	d.start()
 	d.key("j") // onto the first child: the filter applies to the root level
 	d.key("/")
-	d.typeText("cfgmp")
-	d.until("filtered", func(m *Model) bool { return m.tree.root.filter == "cfgmp" })
+	d.typeText("-f cfgmp")
+	d.until("filtered", func(m *Model) bool { return m.root().Filter == "-f cfgmp" })
 	var names []string
-	for _, r := range d.m.tree.rows[1:] {
-		names = append(names, r.n.name)
+	for _, r := range d.m.tree.tree.Rows()[1:] {
+		names = append(names, r.Node.Name)
 	}
 	if len(names) != 1 || names[0] != "configmaps" {
-		t.Fatalf("filter cfgmp shows %v, want [configmaps]", names)
+		t.Fatalf("filter -f cfgmp shows %v, want [configmaps]", names)
 	}
 	d.key("enter")
 	d.key("esc")
-	if d.m.tree.root.filter != "" {
+	if d.m.root().Filter != "" {
 		t.Errorf("esc did not clear the filter")
 	}
 }
@@ -476,10 +478,10 @@ func TestWatchFollowsPutsAndDeletes(t *testing.T) {
 	d.start()
 	d.selectPath("/registry/configmaps/")
 	d.key("l")
-	cms := d.m.tree.index["/registry/configmaps/"]
-	d.until("configmaps counted", func(m *Model) bool { return counted(cms) && cms.count > 0 })
-	before := cms.count
-	rootBefore := d.m.tree.root.count
+	cms := d.m.node("/registry/configmaps/")
+	d.until("configmaps counted", func(m *Model) bool { return counted(cms) && cms.Count > 0 })
+	before := cms.Count
+	rootBefore := d.m.root().Count
 	d.key("w")
 	if !d.m.w.on || d.m.w.prefix != "/registry/configmaps/" {
 		t.Fatalf("w: watching %v %q", d.m.w.on, d.m.w.prefix)
@@ -497,12 +499,12 @@ func TestWatchFollowsPutsAndDeletes(t *testing.T) {
 	if _, err := client.Put(ctx, k, string(value.Value)); err != nil {
 		t.Fatal(err)
 	}
-	d.until("the put in the tree", func(m *Model) bool { return m.tree.index["/registry/configmaps/tui-watch/"] != nil })
-	if cms.count != before+1 || d.m.tree.root.count != rootBefore+1 {
-		t.Errorf("counts after a create: configmaps %d (was %d), root %d (was %d)", cms.count, before, d.m.tree.root.count, rootBefore)
+	d.until("the put in the tree", func(m *Model) bool { return m.node("/registry/configmaps/tui-watch/") != nil })
+	if cms.Count != before+1 || d.m.root().Count != rootBefore+1 {
+		t.Errorf("counts after a create: configmaps %d (was %d), root %d (was %d)", cms.Count, before, d.m.root().Count, rootBefore)
 	}
-	if n := d.m.tree.index["/registry/configmaps/tui-watch/"]; n.mark != markAdd || n.count != 1 {
-		t.Errorf("new directory: mark %v count %d", n.mark, n.count)
+	if n := d.m.node("/registry/configmaps/tui-watch/"); n.Mark != keytree.MarkAdd || n.Count != 1 {
+		t.Errorf("new directory: mark %v count %d", n.Mark, n.Count)
 	}
 	if !strings.Contains(d.m.View(), "tui-watch/") {
 		t.Errorf("the new key is not on screen:\n%s", d.m.View())
@@ -528,13 +530,13 @@ func TestWatchFollowsPutsAndDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.until("the delete", func(m *Model) bool { return logHas(m, etcdsrc.EventDelete, k) })
-	if cms.count != before {
-		t.Errorf("configmaps count %d after the delete, want %d", cms.count, before)
+	if cms.Count != before {
+		t.Errorf("configmaps count %d after the delete, want %d", cms.Count, before)
 	}
 	if d.m.obj.deleted == 0 {
 		t.Error("the open object is not marked deleted")
 	}
-	d.until("the row removed", func(m *Model) bool { return m.tree.index["/registry/configmaps/tui-watch/"] == nil })
+	d.until("the row removed", func(m *Model) bool { return m.node("/registry/configmaps/tui-watch/") == nil })
 	if strings.Contains(d.m.tree.View(), "tui-watch/") {
 		t.Errorf("the deleted directory is still on screen")
 	}
@@ -548,11 +550,11 @@ func TestWatchFollowsPutsAndDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.until("held while paused", func(m *Model) bool { return len(m.w.held) > 0 })
-	if d.m.tree.index["/registry/configmaps/tui-watch/"] != nil {
+	if d.m.node("/registry/configmaps/tui-watch/") != nil {
 		t.Error("a paused watch changed the tree")
 	}
 	d.key("p")
-	if d.m.tree.index["/registry/configmaps/tui-watch/"] == nil {
+	if d.m.node("/registry/configmaps/tui-watch/") == nil {
 		t.Error("resume did not apply the held events")
 	}
 	if _, err := client.Delete(ctx, k); err != nil {
@@ -591,12 +593,12 @@ func TestWatchCompactionRelists(t *testing.T) {
 	d.start()
 	d.selectPath("/registry/configmaps/")
 	d.key("l")
-	cms := d.m.tree.index["/registry/configmaps/"]
+	cms := d.m.node("/registry/configmaps/")
 	d.until("configmaps counted", func(m *Model) bool { return counted(cms) })
 	d.key("w")
 	d.until("watch started", func(m *Model) bool { return m.w.ch != nil })
 	// Stop reading, write, compact past the watch's start: etcd cancels it.
-	startRev := d.m.tree.minRev(d.m.w.prefix) + 1
+	startRev := d.m.tree.tree.MinRev(d.m.w.prefix) + 1
 	k := "/registry/configmaps/tui-compact/cm"
 	resp, err := client.Put(ctx, k, "x")
 	if err != nil {
@@ -618,8 +620,8 @@ func TestWatchCompactionRelists(t *testing.T) {
 	if !strings.Contains(d.m.st.lastErr, "compaction") {
 		t.Errorf("status line: %q", d.m.st.lastErr)
 	}
-	d.until("listed again", func(m *Model) bool { return counted(cms) && !cms.loading })
-	d.until("watching again", func(m *Model) bool { return m.w.ch != nil && m.tree.minRev(m.w.prefix) > resp.Header.Revision })
+	d.until("listed again", func(m *Model) bool { return counted(cms) && !cms.Loading })
+	d.until("watching again", func(m *Model) bool { return m.w.ch != nil && m.tree.tree.MinRev(m.w.prefix) > resp.Header.Revision })
 }
 
 func TestUnreachableShowsErrorAndKeepsRunning(t *testing.T) {
@@ -632,7 +634,7 @@ func TestUnreachableShowsErrorAndKeepsRunning(t *testing.T) {
 	d := newDriver(t, Options{Source: dead, Title: "127.0.0.1:1"}, 80, 24)
 	d.ignore = func(msg tea.Msg) bool { _, tick := msg.(statusTickMsg); return tick }
 	d.run(d.m.Init())
-	d.until("the status error", func(m *Model) bool { return m.st.connErr != "" && m.tree.root.err != nil })
+	d.until("the status error", func(m *Model) bool { return m.st.connErr != "" && m.root().Err != nil })
 	view := d.m.View()
 	for _, want := range []string{"unreachable", "127.0.0.1:1", "✗"} {
 		if !strings.Contains(view, want) {
@@ -656,24 +658,71 @@ func TestUnreachableShowsErrorAndKeepsRunning(t *testing.T) {
 func TestSaveAndCopy(t *testing.T) {
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
-	openDeployment(t, d)
-	path := filepath.Join(t.TempDir(), "dep.yaml")
+	k := openDeployment(t, d)
+	kp := decode.ParseKey(k, "/registry")
 	d.key("ctrl+s")
-	if d.m.prompt.kind != promptSave || !strings.HasSuffix(d.m.prompt.in.Value(), ".yaml") {
-		t.Fatalf("ctrl+s prompt %v %q", d.m.prompt.kind, d.m.prompt.in.Value())
+	if want := "deployment-" + kp.Namespace + "-" + kp.Name + ".yaml"; d.m.prompt.kind != promptSave || d.m.prompt.in.Value() != want {
+		t.Fatalf("ctrl+s prompt %v %q, want save %q", d.m.prompt.kind, d.m.prompt.in.Value(), want)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir) // a relative path is from the working directory
+	d.key("enter")
+	path := filepath.Join(dir, "deployment-"+kp.Namespace+"-"+kp.Name+".yaml")
+	d.until("saved", func(m *Model) bool { return strings.HasPrefix(m.obj.message, "saved") })
+	if want := "saved to " + path; d.m.obj.message != want {
+		t.Errorf("status %q, want %q (the absolute path)", d.m.obj.message, want)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != d.m.obj.r.plain || !strings.Contains(string(got), "kind: Deployment") {
+		t.Fatalf("saved file differs from the object: %v", err)
+	}
+
+	// Saving again asks before overwriting; n keeps the file.
+	if err := os.WriteFile(path, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.key("ctrl+s", "enter")
+	d.until("the question", func(m *Model) bool { return m.prompt.kind == promptOverwrite })
+	d.key("n")
+	d.until("not saved", func(m *Model) bool { return m.obj.message == "not saved" })
+	if b, _ := os.ReadFile(path); string(b) != "keep me" {
+		t.Fatalf("n overwrote the file: %q", b)
+	}
+	// JSON saves as .json; y overwrites.
+	d.key("y")
+	d.until("json", func(m *Model) bool { return !m.obj.loading && m.obj.opts.mode == modeJSON })
+	d.key("ctrl+s")
+	if !strings.HasSuffix(d.m.prompt.in.Value(), ".json") {
+		t.Errorf("JSON save proposes %q", d.m.prompt.in.Value())
 	}
 	d.m.prompt.in.SetValue(path)
 	d.key("enter")
+	d.until("the question", func(m *Model) bool { return m.prompt.kind == promptOverwrite })
+	d.key("y")
 	d.until("saved", func(m *Model) bool { return strings.HasPrefix(m.obj.message, "saved") })
-	got, err := os.ReadFile(path)
-	if err != nil || string(got) != d.m.obj.r.plain {
-		t.Fatalf("saved file differs from the screen: %v", err)
+	if b, _ := os.ReadFile(path); !strings.HasPrefix(string(b), "{") {
+		t.Fatalf("y did not overwrite with the JSON: %q", b[:min(len(b), 20)])
 	}
+
+	// Copy takes the object, also while a watched change shows as a diff.
+	d.m.obj.diff, d.m.obj.diffPlain = "- a\n+ b\n", "- a\n+ b\n"
 	d.key("c")
 	d.until("copied", func(m *Model) bool { return strings.HasPrefix(m.obj.message, "copied") })
 	clip := d.m.c.clip.(*strings.Builder).String()
 	if !strings.HasPrefix(clip, "\x1b]52;c;") && !strings.HasPrefix(clip, "\x1bPtmux;") {
 		t.Errorf("clipboard got %q, want an OSC 52 sequence", clip[:min(len(clip), 20)])
+	}
+	if want := base64.StdEncoding.EncodeToString([]byte(d.m.obj.r.plain)); !strings.Contains(clip, want) {
+		t.Errorf("the clipboard does not hold the object in its JSON form")
+	}
+
+	// A masked Secret is copied masked, and the status says so.
+	d.send(openKeyMsg{key: secretWithData(t), focus: true})
+	d.until("the secret", func(m *Model) bool { return m.obj.has && m.obj.r.masked })
+	d.key("c")
+	d.until("copied", func(m *Model) bool { return strings.HasPrefix(m.obj.message, "copied") })
+	if !strings.Contains(d.m.obj.message, "masked") || !strings.Contains(d.m.obj.message, "x reveals") {
+		t.Errorf("copy of a masked secret says %q", d.m.obj.message)
 	}
 }
 
@@ -723,49 +772,49 @@ func TestTreePagesLongLevels(t *testing.T) {
 	d := newDriver(t, Options{}, 100, 30)
 	d.m.c.pageSize = 4
 	d.start()
-	if !d.m.tree.root.more || len(d.m.tree.root.children) != 4 {
-		t.Fatalf("root: %d children, more %v; want a first page of 4", len(d.m.tree.root.children), d.m.tree.root.more)
+	root := d.m.root()
+	if !root.More || len(root.Children) != 4 {
+		t.Fatalf("root: %d children, more %v; want a first page of 4", len(root.Children), root.More)
 	}
-	last := d.m.tree.rows[len(d.m.tree.rows)-1]
-	if !last.more || !strings.Contains(d.m.tree.View(), "more…") {
+	rows := d.m.tree.tree.Rows()
+	if last := rows[len(rows)-1]; !last.More || !strings.Contains(d.m.tree.View(), "more…") {
 		t.Fatalf("no more… row:\n%s", d.m.tree.View())
 	}
-	// Reaching the more… row loads the next page, pinned to the first
-	// page's revision.
+	// Reaching the more… row loads the next page.
 	d.key("G")
-	if !d.m.tree.root.loading {
+	if !root.Loading {
 		t.Fatal("G onto more… did not load the next page")
 	}
-	d.until("the second page", func(m *Model) bool { return len(m.tree.root.children) == 8 })
-	if r := d.m.tree.rows[d.m.tree.cursor]; r.more || r.n != d.m.tree.root.children[4] {
-		t.Errorf("cursor is on %q (more %v), not at the start of the new page", r.n.key, r.more)
+	d.until("the second page", func(m *Model) bool { return len(root.Children) == 8 })
+	if r, _ := d.m.tree.row(d.m.tree.cursor); r.More || r.Node != root.Children[4] {
+		t.Errorf("cursor is on %q (more %v), not at the start of the new page", r.Node.Key, r.More)
 	}
-	for i := 1; i < len(d.m.tree.root.children); i++ {
-		if d.m.tree.root.children[i-1].key >= d.m.tree.root.children[i].key {
-			t.Fatalf("children out of order at %d: %q, %q", i, d.m.tree.root.children[i-1].key, d.m.tree.root.children[i].key)
+	for i := 1; i < len(root.Children); i++ {
+		if root.Children[i-1].Key >= root.Children[i].Key {
+			t.Fatalf("children out of order at %d: %q, %q", i, root.Children[i-1].Key, root.Children[i].Key)
 		}
 	}
 	for range 20 {
 		d.key("G")
-		d.until("page", func(m *Model) bool { return !m.tree.root.loading })
+		d.until("page", func(m *Model) bool { return !root.Loading })
 	}
-	if d.m.tree.root.more {
+	if root.More {
 		t.Errorf("root still has more after paging through it")
 	}
 	var total int64
-	d.until("all counted", func(m *Model) bool { return counted(m.tree.root) })
-	for _, c := range d.m.tree.root.children {
-		total += c.count
+	d.until("all counted", func(m *Model) bool { return counted(root) })
+	for _, c := range root.Children {
+		total += c.Count
 	}
-	if total != d.m.tree.root.count {
-		t.Errorf("children sum %d, root count %d", total, d.m.tree.root.count)
+	if total != root.Count {
+		t.Errorf("children sum %d, root count %d", total, root.Count)
 	}
 }
 
 func TestEmptyRootSaysSo(t *testing.T) {
 	d := newDriver(t, Options{Root: "/no-such-root"}, 80, 24)
 	d.run(d.m.Init())
-	d.until("the empty root", func(m *Model) bool { return m.tree.root.loaded && m.tree.root.count == 0 })
+	d.until("the empty root", func(m *Model) bool { return m.root().Loaded && m.root().Count == 0 })
 	if !strings.Contains(d.m.View(), "nothing under /no-such-root/") {
 		t.Errorf("empty root not explained:\n%s", d.m.View())
 	}

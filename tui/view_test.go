@@ -31,7 +31,7 @@ func goldenDriver(t *testing.T, w, h int) *driver {
 	}
 	d.send(statusMsg{st: etcdsrc.Status{Endpoints: []string{"127.0.0.1:2379"}, Revision: goldenRev}})
 	d.run(d.m.Init())
-	d.until("the root level", func(m *Model) bool { return counted(m.tree.root) && m.tree.root.count >= 0 })
+	d.until("the root level", func(m *Model) bool { return counted(m.root()) && m.root().Count >= 0 })
 	d.until("CRDs", func(m *Model) bool { return m.st.crdsOK })
 	return d
 }
@@ -47,16 +47,16 @@ func TestViewGolden(t *testing.T) {
 		{"object", func(t *testing.T, d *driver) {
 			d.selectPath(goldenRoot + "/deployments/")
 			d.key("l")
-			dep := d.m.tree.index[goldenRoot+"/deployments/"]
+			dep := d.m.node(goldenRoot + "/deployments/")
 			d.until("namespaces", func(m *Model) bool { return counted(dep) })
-			ns := d.m.tree.index[goldenRoot+"/deployments/kube-system/"]
+			ns := d.m.node(goldenRoot + "/deployments/kube-system/")
 			if ns == nil {
 				t.Fatal("no kube-system deployments")
 			}
-			d.m.tree.selectKey(ns.key)
+			d.selectKey(ns.Key)
 			d.key("l")
-			d.until("deployments", func(m *Model) bool { return ns.loaded })
-			d.m.tree.selectKey(firstLeaf(t, ns).key)
+			d.until("deployments", func(m *Model) bool { return ns.Loaded })
+			d.selectKey(firstLeaf(t, ns).Key)
 			d.key("enter")
 			d.until("object", func(m *Model) bool { return m.obj.has })
 		}},

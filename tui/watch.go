@@ -78,10 +78,10 @@ type watchRetryMsg struct{ gen int }
 type rateTickMsg struct{ gen int }
 
 func startWatchCmd(c *common, ctx context.Context, gen int, prefix string, rev int64) tea.Cmd {
-	return func() tea.Msg {
+	return c.io(func() tea.Msg {
 		ch, err := c.src.Watch(ctx, prefix, rev)
 		return watchStartedMsg{gen: gen, ch: ch, err: err}
-	}
+	})
 }
 
 // waitForEvents reads one event, then whatever else is already waiting,
@@ -120,12 +120,12 @@ func (m *Model) watchPrefix() string {
 	}
 	n := m.tree.selected()
 	if n == nil {
-		return m.tree.level().key
+		return m.tree.level().Key
 	}
-	if n.leaf && n.parent != nil {
-		return n.parent.key
+	if n.Leaf && n.Parent != nil {
+		return n.Parent.Key
 	}
-	return n.key
+	return n.Key
 }
 
 func (m *Model) toggleWatch() tea.Cmd {
@@ -149,7 +149,7 @@ func (m *Model) restartWatch() tea.Cmd {
 	}
 	ctx, cancel := context.WithCancel(m.c.ctx)
 	m.w.cancel = cancel
-	rev := m.tree.minRev(m.w.prefix)
+	rev := m.tree.tree.MinRev(m.w.prefix)
 	if rev > 0 {
 		rev++
 	}
@@ -214,7 +214,7 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 		if msg.gen != m.w.gen || !m.w.on {
 			return nil
 		}
-		if m.tree.busy(m.w.prefix) {
+		if m.tree.tree.Busy(m.w.prefix) {
 			return m.retryWatchCmd() // wait for the new listing's revision
 		}
 		return m.restartWatch()
@@ -262,7 +262,7 @@ func (m *Model) applyEvents(evs []etcdsrc.Event) tea.Cmd {
 			}
 		}
 	}
-	if m.tree.applyEvents(evs, now) && !m.markTicking {
+	if m.tree.applyEvents(evs) && !m.markTicking {
 		m.markTicking = true
 		cmds = append(cmds, markTickCmd())
 	}
