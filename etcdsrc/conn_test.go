@@ -265,5 +265,41 @@ func TestAuth(t *testing.T) {
 		if n, err := l.Count(ctx, "/authz/pods/", 0); err != nil || n != 1 {
 			t.Errorf("Count of the allowed prefix: %d, %v", n, err)
 		}
+		counts := CountAll(ctx, l, []string{"/authz/pods/", "/authz/secrets/"}, 0)
+		if counts[0].Err != nil || counts[0].Count != 1 || !errors.Is(counts[1].Err, ErrPermissionDenied) {
+			t.Errorf("CountAll over an allowed and a refused prefix: %+v", counts)
+		}
+	})
+
+	t.Run("follow a refused prefix", func(t *testing.T) {
+		c := cfg
+		c.User, c.Password = "reader", "readerpw"
+		l, err := NewLive(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		// The keys-only listing a follow starts from is refused at once.
+		if _, err := Follow(ctx, l, "/authz/", FollowOptions{}); !errors.Is(err, ErrPermissionDenied) {
+			t.Errorf("Follow of a refused prefix: %v", err)
+		}
+		// Without it, the watch is refused: one fatal error, then the end.
+		ch, err := Follow(ctx, l, "/authz/secrets/", FollowOptions{StopAtCompaction: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, ok := <-ch
+		if !ok || ev.Type != EventError || ev.Transient || !errors.Is(ev.Err, ErrPermissionDenied) || !strings.Contains(ev.Err.Error(), "/authz/secrets/") {
+			t.Fatalf("first event %+v, want a fatal permission error naming the prefix", ev)
+		}
+		if ev, ok := <-ch; ok {
+			t.Fatalf("the follow goes on after a fatal error: %+v", ev)
+		}
+		// An allowed prefix follows.
+		ch, err = Follow(ctx, l, "/authz/pods/", FollowOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		quiet(t, ch)
 	})
 }

@@ -304,7 +304,17 @@ func normalize(err error) error {
 		return ee
 	}
 	if _, ok := status.FromError(err); ok {
-		return rpctypes.Error(err)
+		if mapped := rpctypes.Error(err); errors.As(mapped, &ee) {
+			return ee
+		}
+	}
+	// A watch etcd cancels carries its reason as text, a status error
+	// printed ("rpc error: code = … desc = etcdserver: …"): map its
+	// description.
+	if _, desc, ok := strings.Cut(err.Error(), "desc = "); ok {
+		if mapped := rpctypes.Error(errors.New(desc)); errors.As(mapped, &ee) {
+			return ee
+		}
 	}
 	return err
 }

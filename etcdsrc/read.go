@@ -88,10 +88,30 @@ func (l *Live) leaseTTL(ctx context.Context, id int64) int64 {
 // *RevisionMovedError with the revision it finished at; when rev was
 // given, compaction is a *CompactedError.
 func (l *Live) Range(ctx context.Context, prefix string, rev int64, fn func(KeyValue) error) (int64, error) {
+	return l.scan(ctx, prefix, rev, false, func(kv *mvccpb.KeyValue) error { return fn(fromKV(kv)) })
+}
+
+// keysPageKeys is how many keys one page of a keys-only scan reads: keys
+// are small, so pages can be larger than Range's.
+const keysPageKeys = 4000
+
+// rangeKeys is Range without the values: what Follow needs to know which
+// keys a prefix holds.
+func (l *Live) rangeKeys(ctx context.Context, prefix string, rev int64, fn func(key []byte) error) (int64, error) {
+	return l.scan(ctx, prefix, rev, true, func(kv *mvccpb.KeyValue) error { return fn(kv.Key) })
+}
+
+// scan is Range and rangeKeys: pages pinned at one revision, moved to the
+// current one when an unpinned scan's revision is compacted under it.
+func (l *Live) scan(ctx context.Context, prefix string, rev int64, keysOnly bool, fn func(*mvccpb.KeyValue) error) (int64, error) {
 	start := childrenStart(prefix, "")
 	end := clientv3.GetPrefixRangeEnd(prefix)
 	if prefix == "" {
 		end = "\x00"
+	}
+	opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(rangePageKeys)}
+	if keysOnly {
+		opts = []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(keysPageKeys), clientv3.WithKeysOnly()}
 	}
 	var (
 		moved   *RevisionMovedError
@@ -99,7 +119,7 @@ func (l *Live) Range(ctx context.Context, prefix string, rev int64, fn func(KeyV
 		pinned  = rev > 0
 	)
 	for {
-		resp, err := l.get(ctx, start, rev, clientv3.WithRange(end), clientv3.WithLimit(rangePageKeys))
+		resp, err := l.get(ctx, start, rev, opts...)
 		if err != nil {
 			if isCompacted(err) && !pinned && rev > 0 && lastKey != "" {
 				// Our own revision went away: carry on from here at the
@@ -119,7 +139,7 @@ func (l *Live) Range(ctx context.Context, prefix string, rev int64, fn func(KeyV
 			rev = resp.Header.Revision
 		}
 		for _, kv := range resp.Kvs {
-			if err := fn(fromKV(kv)); err != nil {
+			if err := fn(kv); err != nil {
 				return rev, err
 			}
 		}

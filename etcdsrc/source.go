@@ -120,9 +120,15 @@ const (
 	// EventCompacted: the watch fell behind compaction; the consumer should
 	// re-list. Event.Revision holds the compaction revision.
 	EventCompacted
-	// EventError: the watch failed; Event.Err says why. The channel closes after it.
+	// EventError: the watch failed; Event.Err says why. A Watch channel
+	// closes after it; a Follow goes on after one marked Transient.
 	EventError
 )
+
+// eventProgress is what the watch under a Follow sends when the stream
+// is up or has caught up with Event.Revision (0: not known) without an
+// event to show; it never reaches a consumer.
+const eventProgress EventType = -1
 
 // String returns the event type as machine output spells it.
 func (t EventType) String() string {
@@ -149,6 +155,11 @@ type Event struct {
 	// PrevKV is the key before the change, when etcd still had it.
 	PrevKV *KeyValue
 	Err    error
+	// Transient marks an EventError that Follow recovers from by itself
+	// (a member lost, no leader, the stream cut): it watches again from
+	// the revision after the last one reported. An error without it ends
+	// the stream.
+	Transient bool
 }
 
 // Member is one etcd cluster member.

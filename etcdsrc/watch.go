@@ -15,11 +15,19 @@ const watchBuffer = 1024
 // from now) on a channel a goroutine owns; it closes when ctx ends or
 // after a final EventCompacted or EventError. EventCompacted carries the
 // compaction revision: the consumer should list again and watch from the
-// new list's revision + 1. The watch requires a leader and, given every
-// endpoint, clientv3 resumes it on another member when its member goes
-// away, from the revision after the last event delivered, so no event is
-// lost.
+// new list's revision + 1 (Follow does that). Given every endpoint,
+// clientv3 resumes the watch on another member when its member goes away,
+// from the revision after the last event delivered, so no event is lost.
+// Under linearizable consistency the watch requires a leader (a member cut
+// off from the others ends it with a transient EventError); serializable
+// watches need none.
 func (l *Live) Watch(ctx context.Context, prefix string, rev int64) (<-chan Event, error) {
+	return l.watch(ctx, prefix, rev, false)
+}
+
+// watch is Watch; with progress it also sends eventProgress when the
+// stream is created and on etcd's progress notifications.
+func (l *Live) watch(ctx context.Context, prefix string, rev int64, progress bool) (<-chan Event, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("watch %q: %w", prefix, err)
 	}
@@ -27,8 +35,15 @@ func (l *Live) Watch(ctx context.Context, prefix string, rev int64) (<-chan Even
 	if rev > 0 {
 		opts = append(opts, clientv3.WithRev(rev))
 	}
+	if progress {
+		opts = append(opts, clientv3.WithCreatedNotify())
+	}
 	wctx, cancel := context.WithCancel(ctx)
-	wch := l.watcher.Watch(clientv3.WithRequireLeader(wctx), prefix, opts...)
+	sctx := wctx
+	if !l.cfg.Serializable {
+		sctx = clientv3.WithRequireLeader(wctx)
+	}
+	wch := l.watcher.Watch(sctx, prefix, opts...)
 	out := make(chan Event, watchBuffer)
 	go func() {
 		defer close(out)
@@ -49,9 +64,23 @@ func (l *Live) Watch(ctx context.Context, prefix string, rev int64) (<-chan Even
 			}
 			if err := resp.Err(); err != nil {
 				if ctx.Err() == nil {
-					send(Event{Type: EventError, Revision: resp.Header.Revision, Err: readError("watch", prefix, err)})
+					werr := readError("watch", prefix, err)
+					send(Event{Type: EventError, Revision: resp.Header.Revision, Err: werr, Transient: !isFatal(werr)})
 				}
 				return
+			}
+			if progress && len(resp.Events) == 0 {
+				ev := Event{Type: eventProgress}
+				// A new watch from now starts after the header's revision;
+				// a progress notification says every event up to it was
+				// sent. A new watch from a given revision has yet to catch up.
+				if resp.IsProgressNotify() || (resp.Created && rev == 0) {
+					ev.Revision = resp.Header.Revision
+				}
+				if !send(ev) {
+					return
+				}
+				continue
 			}
 			for _, ev := range resp.Events {
 				if !send(toEvent(ev)) {
@@ -60,7 +89,7 @@ func (l *Live) Watch(ctx context.Context, prefix string, rev int64) (<-chan Even
 			}
 		}
 		if ctx.Err() == nil {
-			send(Event{Type: EventError, Err: fmt.Errorf("watch %q: %w", prefix, errors.New("the watch ended"))})
+			send(Event{Type: EventError, Err: fmt.Errorf("watch %q: %w", prefix, errors.New("the watch ended")), Transient: true})
 		}
 	}()
 	return out, nil

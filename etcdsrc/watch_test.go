@@ -182,6 +182,11 @@ func TestWatchFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A follow on the same member goes through the loss the same way.
+	fch, err := Follow(wctx, l, "/failover/", FollowOptions{Rev: start})
+	if err != nil {
+		t.Fatal(err)
+	}
 	wants := []want{{EventPut, "/failover/k", "0", start}}
 	put := func(i int) {
 		v := fmt.Sprint(i)
@@ -191,6 +196,8 @@ func TestWatchFailover(t *testing.T) {
 		put(i)
 	}
 	checkEvents(t, collect(ctx, t, ch, 21), wants)
+	got, _ := followed(ctx, t, fch, 21, nil)
+	checkEvents(t, got, wants)
 	cli.SetEndpoints(eps...)
 
 	others := []string{}
@@ -223,6 +230,10 @@ func TestWatchFailover(t *testing.T) {
 		return
 	}
 	checkEvents(t, collect(ctx, t, ch, 60), wants[21:])
+	got, transient := followed(ctx, t, fch, 60, nil)
+	checkEvents(t, got, wants[21:])
+	t.Logf("follow: 60 of 60 events across the loss of its member, %d transient errors", transient)
+	quiet(t, fch)
 	checkFailoverStatus(t, l, victim)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -71,7 +70,7 @@ func newLsCmd(a *app) *cobra.Command {
 }
 
 // listLevel reads every child of prefix at one revision, then counts the
-// directories, a few at a time.
+// directories at that revision.
 func listLevel(ctx context.Context, src etcdsrc.Source, prefix string) ([]etcdsrc.Child, error) {
 	var children []etcdsrc.Child
 	opts := etcdsrc.ChildrenOptions{Limit: 1000}
@@ -81,48 +80,29 @@ func listLevel(ctx context.Context, src etcdsrc.Source, prefix string) ([]etcdsr
 			return nil, err
 		}
 		children = append(children, page.Children...)
+		opts.Rev = page.Rev
 		if !page.More || len(page.Children) == 0 {
 			break
 		}
 		opts.After = page.Children[len(page.Children)-1].Key
-		opts.Rev = page.Rev
 	}
-	if err := countChildren(ctx, src, children, opts.Rev); err != nil {
-		return nil, err
-	}
-	return children, nil
-}
-
-// countChildren fills the Count of every directory, with a few requests in
-// flight at once.
-func countChildren(ctx context.Context, src etcdsrc.Source, children []etcdsrc.Child, rev int64) error {
-	const inFlight = 8
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		slots    = make(chan struct{}, inFlight)
-	)
+	var dirs []string
+	var at []int
 	for i := range children {
 		if children[i].Leaf {
 			children[i].Count = 1
 			continue
 		}
-		wg.Add(1)
-		slots <- struct{}{}
-		go func(c *etcdsrc.Child) {
-			defer func() { <-slots; wg.Done() }()
-			n, err := src.Count(ctx, c.Key, rev)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = fmt.Errorf("count %s: %w", decode.EscapeKey(c.Key), err)
-			}
-			c.Count = n
-		}(&children[i])
+		dirs = append(dirs, children[i].Key)
+		at = append(at, i)
 	}
-	wg.Wait()
-	return firstErr
+	for j, r := range etcdsrc.CountAll(ctx, src, dirs, opts.Rev) {
+		if r.Err != nil {
+			return nil, r.Err // it names the prefix
+		}
+		children[at[j]].Count = r.Count
+	}
+	return children, nil
 }
 
 // writeLsTable prints a level for people: directories end in "/", and

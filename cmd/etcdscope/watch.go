@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -32,8 +31,11 @@ func newWatchCmd(a *app) *cobra.Command {
 		Use:   "watch PREFIX",
 		Short: "Print changes under a prefix as they happen, decoded",
 		Long: "watch prints every change under a prefix from now (or from --rev) until\n" +
-			"interrupted. If etcd compacts past the watch, a COMPACTED event is printed,\n" +
-			"the prefix is listed again (as PUT events) and the watch carries on.",
+			"interrupted. A lost member, a lost leader or a cut stream is printed as an\n" +
+			"ERROR and the watch carries on from the last revision printed. If etcd\n" +
+			"compacts past the watch, a COMPACTED event is printed, then a PUT for every\n" +
+			"key under the prefix and a DELETE for every key gone in the gap, and the\n" +
+			"watch carries on. Permission or authentication errors end it (exit 1).",
 		Example: "  etcdscope watch /registry/pods/shop\n  etcdscope watch /registry/ -o records",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -57,42 +59,25 @@ func newWatchCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// watchPrefix follows prefix until ctx ends, re-listing after compaction.
+// watchPrefix follows prefix until ctx ends or a fatal error: transient
+// errors are printed and the follow goes on by itself; after a compaction
+// it prints COMPACTED and the PUTs and DELETEs of the gap.
 func watchPrefix(ctx context.Context, src etcdsrc.Source, prefix string, rev int64, w *eventWriter) error {
-	for {
-		wctx, cancel := context.WithCancel(ctx)
-		events, err := src.Watch(wctx, prefix, rev)
-		if err != nil {
-			cancel()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // a failed write ends the follow too
+	events, err := etcdsrc.Follow(ctx, src, prefix, etcdsrc.FollowOptions{Rev: rev})
+	if err != nil {
+		return err
+	}
+	for ev := range events {
+		if err := w.write(ev); err != nil {
 			return err
 		}
-		relist := false
-		for ev := range events {
-			if err := w.write(ev); err != nil {
-				cancel()
-				return err
-			}
-			if ev.Type == etcdsrc.EventError {
-				cancel()
-				return ev.Err
-			}
-			if ev.Type == etcdsrc.EventCompacted {
-				relist = true
-				break
-			}
+		if ev.Type == etcdsrc.EventError && !ev.Transient {
+			return ev.Err
 		}
-		cancel()
-		if !relist {
-			return ctx.Err()
-		}
-		listRev, err := src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
-			return w.write(etcdsrc.Event{Type: etcdsrc.EventPut, Revision: kv.ModRevision, KV: kv})
-		})
-		if err != nil && !errors.Is(err, etcdsrc.ErrRevisionMoved) {
-			return fmt.Errorf("list %s again after compaction: %w", decode.EscapeKey(prefix), err)
-		}
-		rev = listRev + 1
 	}
+	return ctx.Err()
 }
 
 // eventWriter prints watch events and flushes each one.
@@ -144,7 +129,7 @@ func (e *eventWriter) writeReadable(ev etcdsrc.Event) error {
 	now := time.Now().Format("15:04:05")
 	switch ev.Type {
 	case etcdsrc.EventCompacted:
-		_, err := fmt.Fprintf(e.w, "%s  COMPACTED  the watch fell behind compaction at revision %d; listing again\n", now, ev.Revision)
+		_, err := fmt.Fprintf(e.w, "%s  COMPACTED  the watch fell behind compaction at revision %d; listing the prefix again\n", now, ev.Revision)
 		return err
 	case etcdsrc.EventError:
 		_, err := fmt.Fprintf(e.w, "%s  ERROR   %v\n", now, ev.Err)
