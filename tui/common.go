@@ -12,7 +12,6 @@ import (
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
-	"github.com/etcdscope/etcdscope/tui/keytree"
 )
 
 // ioTimeout bounds one read so a hung cluster shows an error instead of a
@@ -118,22 +117,4 @@ func (c *common) kindOf(dirKey string) (decode.Kind, bool) {
 // wrapf wraps err with what was being done.
 func wrapf(err error, format string, args ...any) error {
 	return fmt.Errorf(format+": %w", append(args, err)...)
-}
-
-// countPrefixes counts the keys under each prefix at rev, a few requests
-// in flight at once.
-func countPrefixes(ctx context.Context, src etcdsrc.Source, prefixes []string, rev int64) []keytree.CountResult {
-	res := make([]keytree.CountResult, len(prefixes))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i, p := range prefixes {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			n, err := src.Count(ctx, p, rev)
-			res[i] = keytree.CountResult{Prefix: p, N: n, Err: err}
-		})
-	}
-	wg.Wait()
-	return res
 }

@@ -72,12 +72,14 @@ type listPane struct {
 	focused bool
 	loading bool
 	err     error
+	rev     int64 // the revision the list was read at
 }
 
 // kindListMsg carries the objects of a kind.
 type kindListMsg struct {
 	gen   int
 	items []listItem
+	rev   int64
 	err   error
 }
 
@@ -114,7 +116,7 @@ func listKindCmd(c *common, gen int, prefix string, splitNS bool) tea.Cmd {
 		ctx, cancel := context.WithTimeout(c.ctx, 4*ioTimeout)
 		defer cancel()
 		var items []listItem
-		_, err := c.src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
+		rev, err := c.src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
 			rel := kv.Key[len(prefix):]
 			it := listItem{key: kv.Key, name: rel, size: len(kv.Value)}
 			if splitNS {
@@ -125,7 +127,7 @@ func listKindCmd(c *common, gen int, prefix string, splitNS bool) tea.Cmd {
 			items = append(items, it)
 			return nil
 		})
-		return kindListMsg{gen: gen, items: items, err: err}
+		return kindListMsg{gen: gen, items: items, rev: rev, err: err}
 	})
 }
 
@@ -165,7 +167,7 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 		if msg.gen != l.gen {
 			return l, nil
 		}
-		l.loading, l.err, l.items = false, msg.err, msg.items
+		l.loading, l.err, l.items, l.rev = false, msg.err, msg.items, msg.rev
 		l.refilter()
 		return l, l.askAges()
 	case listAgesMsg:

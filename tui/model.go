@@ -208,8 +208,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case childrenMsg:
 		m.noteErr(msg.err)
 		m.tree, cmd = m.tree.Update(msg)
+		cmd = tea.Batch(cmd, m.startWatchWhenListed())
 	case countsMsg:
 		m.tree, cmd = m.tree.Update(msg)
+		cmd = tea.Batch(cmd, m.startWatchWhenListed())
 	case objectLoadedMsg:
 		m.noteErr(msg.err)
 		m.obj, cmd = m.obj.Update(msg)
@@ -221,6 +223,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if it := m.list.selected(); it != nil && msg.gen == m.list.gen {
 			cmd = tea.Batch(cmd, m.schedulePreview(it.key))
 		}
+		cmd = tea.Batch(cmd, m.startWatchWhenListed())
 	case listAgesMsg:
 		m.list, cmd = m.list.Update(msg)
 	case historyMsg:

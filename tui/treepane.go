@@ -70,7 +70,7 @@ type childrenMsg struct {
 // countsMsg carries the counts of some directories of one level.
 type countsMsg struct {
 	req     keytree.CountRequest
-	results []keytree.CountResult
+	results []etcdsrc.CountResult
 }
 
 // openKeyMsg asks the root to open a key in the object pane.
@@ -106,7 +106,7 @@ func countKeysCmd(c *common, req keytree.CountRequest) tea.Cmd {
 	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
-		return countsMsg{req: req, results: countPrefixes(ctx, c.src, req.Prefixes, req.Rev)}
+		return countsMsg{req: req, results: etcdsrc.CountAll(ctx, c.src, req.Prefixes, req.Rev)}
 	})
 }
 

@@ -162,7 +162,10 @@ func (m *Model) headerView() string {
 	// that one runs and how fast (the source name gives way first).
 	if m.w.on {
 		w := fmt.Sprintf("◉ watching %d ev/s", m.w.rate)
-		if m.w.paused {
+		switch {
+		case m.w.down:
+			w = "◌ watch reconnecting"
+		case m.w.paused:
 			w = "❚❚ paused"
 		}
 		parts = append(parts, s.StateWatch.Render(w))

@@ -39,6 +39,10 @@ type watchState struct {
 	seconds [rateWindow]int
 	tick    int
 	rate    int // events per second over the window
+	// waiting: the watch starts once what it follows is listed.
+	waiting bool
+	// down: the follow lost its member or leader and is reconnecting.
+	down bool
 }
 
 // rateWindow is how many seconds the watch rate averages.
@@ -77,9 +81,12 @@ type watchRetryMsg struct{ gen int }
 // rateTickMsg samples the event rate each second.
 type rateTickMsg struct{ gen int }
 
+// startWatchCmd follows prefix from rev on. The follow rides out a lost
+// member or leader by itself (transient errors arrive as events) and ends
+// at a compaction, after which the explorer lists what it shows again.
 func startWatchCmd(c *common, ctx context.Context, gen int, prefix string, rev int64) tea.Cmd {
 	return c.io(func() tea.Msg {
-		ch, err := c.src.Watch(ctx, prefix, rev)
+		ch, err := etcdsrc.Follow(ctx, c.src, prefix, etcdsrc.FollowOptions{Rev: rev, StopAtCompaction: true})
 		return watchStartedMsg{gen: gen, ch: ch, err: err}
 	})
 }
@@ -112,8 +119,8 @@ func rateTickCmd(gen int) tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return rateTickMsg{gen: gen} })
 }
 
-// watchPrefix is the directory w watches: the selected directory, or the
-// level of a selected key.
+// watchPrefix is the directory w watches: the open kind list, the
+// selected directory, or the level of a selected key.
 func (m *Model) watchPrefix() string {
 	if m.left == leftList {
 		return m.list.prefix
@@ -128,31 +135,60 @@ func (m *Model) watchPrefix() string {
 	return n.Key
 }
 
+// toggleWatch starts or stops the watch. A watch starts from now: what
+// is shown under the prefix is listed again at the current revision, and
+// the watch starts right after that listing, so the log holds live events
+// only.
 func (m *Model) toggleWatch() tea.Cmd {
 	if m.w.on {
 		m.stopWatch()
 		m.layout()
 		return nil
 	}
-	m.w = watchState{on: true, prefix: m.watchPrefix(), gen: m.w.gen + 1}
+	m.w = watchState{on: true, prefix: m.watchPrefix(), gen: m.w.gen + 1, waiting: true}
 	m.layout()
 	m.c.logf("watch %q", decode.EscapeKey(m.w.prefix))
-	return tea.Batch(m.restartWatch(), rateTickCmd(m.w.gen))
+	var relist tea.Cmd
+	if m.left == leftList {
+		relist = m.list.reload()
+	} else {
+		relist = m.tree.relist(m.w.prefix)
+	}
+	return tea.Batch(relist, rateTickCmd(m.w.gen), m.startWatchWhenListed())
 }
 
-// restartWatch (re)opens the stream just after the oldest revision the
-// tree shows under the prefix, so nothing between listing and watching
-// is missed; events a level already holds are skipped by revision.
-func (m *Model) restartWatch() tea.Cmd {
+// watchFrom is the revision the watch starts at: just after the oldest
+// revision of what is shown under the prefix, so nothing between listing
+// and watching is missed; events a level already holds are skipped by
+// revision. 0 while a listing is still in flight.
+func (m *Model) watchFrom() (int64, bool) {
+	if m.left == leftList && m.list.prefix == m.w.prefix {
+		if m.list.loading {
+			return 0, false
+		}
+		return m.list.rev + 1, true
+	}
+	if m.tree.tree.Busy(m.w.prefix) {
+		return 0, false
+	}
+	return m.tree.tree.MinRev(m.w.prefix) + 1, true
+}
+
+// startWatchWhenListed starts the follow once what it follows is listed.
+func (m *Model) startWatchWhenListed() tea.Cmd {
+	if !m.w.on || !m.w.waiting {
+		return nil
+	}
+	rev, ok := m.watchFrom()
+	if !ok {
+		return nil // called again when the listing lands
+	}
+	m.w.waiting = false
 	if m.w.cancel != nil {
 		m.w.cancel()
 	}
 	ctx, cancel := context.WithCancel(m.c.ctx)
-	m.w.cancel = cancel
-	rev := m.tree.tree.MinRev(m.w.prefix)
-	if rev > 0 {
-		rev++
-	}
+	m.w.cancel, m.w.ch = cancel, nil
 	return startWatchCmd(m.c, ctx, m.w.gen, m.w.prefix, rev)
 }
 
@@ -174,9 +210,26 @@ func (m *Model) togglePause() tea.Cmd {
 	held, overflow := m.w.held, m.w.overflow
 	m.w.held, m.w.overflow = nil, false
 	if overflow {
-		return m.tree.relist(m.w.prefix)
+		return m.relistWatched()
 	}
 	return m.applyEvents(held)
+}
+
+// relistWatched lists the watched prefix again and follows from there:
+// after a compaction, or when a pause held more than it can.
+func (m *Model) relistWatched() tea.Cmd {
+	if m.w.cancel != nil {
+		m.w.cancel()
+	}
+	m.w.cancel, m.w.ch, m.w.waiting = nil, nil, true
+	m.w.gen++
+	var relist tea.Cmd
+	if m.left == leftList && m.list.prefix == m.w.prefix {
+		relist = m.list.reload()
+	} else {
+		relist = m.tree.relist(m.w.prefix)
+	}
+	return tea.Batch(relist, rateTickCmd(m.w.gen), m.startWatchWhenListed())
 }
 
 func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
@@ -195,7 +248,11 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 		if msg.gen != m.w.gen || !m.w.on {
 			return nil
 		}
-		m.w.count += len(msg.events)
+		for _, ev := range msg.events {
+			if ev.Type == etcdsrc.EventPut || ev.Type == etcdsrc.EventDelete {
+				m.w.count++ // the rate counts changes, paused or not
+			}
+		}
 		var cmd tea.Cmd
 		if m.w.paused {
 			if len(m.w.held)+len(msg.events) > pausedCap {
@@ -207,6 +264,9 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 			cmd = m.applyEvents(msg.events)
 		}
 		if msg.closed {
+			if m.w.gen != msg.gen {
+				return cmd // the batch re-listed already (a compaction)
+			}
 			return tea.Batch(cmd, m.retryWatchCmd())
 		}
 		return tea.Batch(cmd, waitForEvents(m.w.gen, m.w.ch))
@@ -214,10 +274,8 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 		if msg.gen != m.w.gen || !m.w.on {
 			return nil
 		}
-		if m.tree.tree.Busy(m.w.prefix) {
-			return m.retryWatchCmd() // wait for the new listing's revision
-		}
-		return m.restartWatch()
+		m.w.waiting = true
+		return m.startWatchWhenListed()
 	case rateTickMsg:
 		if msg.gen != m.w.gen || !m.w.on {
 			return nil
@@ -252,10 +310,12 @@ func (m *Model) applyEvents(evs []etcdsrc.Event) tea.Cmd {
 		switch ev.Type {
 		case etcdsrc.EventCompacted:
 			m.st.lastErr = "watch fell behind compaction at rev " + formatCount(ev.Revision) + ": listed again"
-			cmds = append(cmds, m.tree.relist(m.w.prefix))
+			cmds = append(cmds, m.relistWatched())
 		case etcdsrc.EventError:
 			m.noteErr(ev.Err)
+			m.w.down = ev.Transient
 		default:
+			m.w.down = false
 			m.st.rev = max(m.st.rev, ev.Revision)
 			if ev.KV.Key == m.obj.key {
 				last = ev

@@ -124,13 +124,6 @@ type CountRequest struct {
 	Rev      int64
 }
 
-// CountResult is one directory's count as read.
-type CountResult struct {
-	Prefix string
-	N      int64
-	Err    error
-}
-
 // countChunk is how many directories one CountRequest holds, so a long
 // level's counts arrive in parts.
 const countChunk = 16
@@ -254,7 +247,7 @@ func (t *Tree) ApplyPage(req ListRequest, page etcdsrc.ChildPage, err error) []C
 
 // ApplyCounts takes counts read for req. Changes watched while they were
 // in flight, after the count's revision, are added to them.
-func (t *Tree) ApplyCounts(req CountRequest, results []CountResult) {
+func (t *Tree) ApplyCounts(req CountRequest, results []etcdsrc.CountResult) {
 	if req.Epoch != t.epoch {
 		return
 	}
@@ -268,7 +261,7 @@ func (t *Tree) ApplyCounts(req CountRequest, results []CountResult) {
 			n.Err, n.pending = r.Err, nil
 			continue
 		}
-		n.Count = r.N
+		n.Count = r.Count
 		for _, d := range n.pending {
 			if d.rev > n.CountRev {
 				n.Count += d.delta

@@ -126,10 +126,10 @@ func (w *world) count(prefix string, rev int64) int64 {
 	return n
 }
 
-func (w *world) counts(req CountRequest) []CountResult {
-	out := make([]CountResult, len(req.Prefixes))
+func (w *world) counts(req CountRequest) []etcdsrc.CountResult {
+	out := make([]etcdsrc.CountResult, len(req.Prefixes))
 	for i, p := range req.Prefixes {
-		out[i] = CountResult{Prefix: p, N: w.count(p, req.Rev)}
+		out[i] = etcdsrc.CountResult{Prefix: p, Count: w.count(p, req.Rev)}
 	}
 	return out
 }
