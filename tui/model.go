@@ -22,6 +22,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
@@ -189,13 +191,24 @@ func (m *Model) shutdown() {
 // Init lists the root level and asks the source how it is.
 func (m *Model) Init() tea.Cmd {
 	m.c.logf("start: root %s", m.c.root)
-	return tea.Batch(m.tree.init(), statusCmd(m.c), loadCRDsCmd(m.c), loadNamespacesCmd(m.c))
+	return tea.Batch(m.tree.init(), m.pollStatus(), loadCRDsCmd(m.c), loadNamespacesCmd(m.c))
 }
 
 // Update routes a message: keys (global ones first, then the focused
 // pane's), window size to layout, data messages to the pane that owns
 // them.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.route(msg)
+	if failedRead(msg) {
+		// A read failed: ask at once how the source is, rather than at
+		// the next poll, so a lost cluster shows now.
+		cmd = tea.Batch(cmd, m.pollStatus())
+	}
+	return m, cmd
+}
+
+// route hands a message to what owns it.
+func (m *Model) route(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
@@ -249,7 +262,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case savedMsg:
 		cmd = m.handleSaved(msg)
 	}
-	return m, cmd
+	return cmd
+}
+
+// failedRead reports a reply of a read that failed for want of an answer
+// (not a missing key or a refused permission).
+func failedRead(msg tea.Msg) bool {
+	var err error
+	switch msg := msg.(type) {
+	case childrenMsg:
+		err = msg.err
+	case objectLoadedMsg:
+		err = msg.err
+	case kindListMsg:
+		err = msg.err
+	case historyMsg:
+		err = msg.err
+	}
+	return err != nil && (errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.Unavailable ||
+		strings.Contains(err.Error(), "connection refused"))
 }
 
 // noteErr shows a failure in the status line.

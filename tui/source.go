@@ -21,13 +21,18 @@ import (
 // Status polling: often enough that the revision and the connection state
 // stay current, and a lost cluster is retried soon.
 const (
-	statusEvery      = 3 * time.Second
+	statusEvery      = 2 * time.Second
 	statusRetryEvery = 2 * time.Second
+	// statusTimeout bounds one status poll: a cluster that does not
+	// answer within it shows as unreachable, within about three seconds
+	// of going away.
+	statusTimeout = 2 * time.Second
 )
 
 // sourceState is what the status line knows about the source.
 type sourceState struct {
 	checked   bool
+	polling   bool // a status poll is in flight
 	rev       int64
 	endpoints []string
 	snapshot  string
@@ -60,7 +65,7 @@ type namespacesMsg struct {
 
 func statusCmd(c *common) tea.Cmd {
 	return c.io(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
+		ctx, cancel := context.WithTimeout(c.ctx, statusTimeout)
 		defer cancel()
 		st, err := c.src.Status(ctx)
 		if err == nil {
@@ -109,9 +114,9 @@ func loadNamespacesCmd(c *common) tea.Cmd {
 func (m *Model) handleSource(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case statusTickMsg:
-		return statusCmd(m.c)
+		return m.pollStatus()
 	case statusMsg:
-		m.st.checked = true
+		m.st.checked, m.st.polling = true, false
 		if msg.err != nil {
 			m.st.connErr = msg.err.Error()
 			m.noteErr(msg.err)
@@ -146,6 +151,15 @@ func (m *Model) handleSource(msg tea.Msg) tea.Cmd {
 		m.prompt.setCompletion(m.prompt.kinds, msg.names)
 	}
 	return nil
+}
+
+// pollStatus asks for the source's status unless a poll is in flight.
+func (m *Model) pollStatus() tea.Cmd {
+	if m.st.polling {
+		return nil
+	}
+	m.st.polling = true
+	return statusCmd(m.c)
 }
 
 // retryFailed lists again the root level (and reads the CRDs) when they
@@ -197,14 +211,14 @@ func describeStatus(st etcdsrc.Status) string {
 				parts = append(parts, "leader "+mb.Name)
 			}
 		}
-		down := 0
+		var down []string
 		for _, mb := range st.Members {
 			if mb.Err != nil {
-				down++
+				down = append(down, mb.Name)
 			}
 		}
-		if down > 0 {
-			parts = append(parts, fmt.Sprintf("%d down", down))
+		if len(down) > 0 {
+			parts = append(parts, strings.Join(down, ",")+" down")
 		}
 	}
 	if len(st.Alarms) > 0 {
