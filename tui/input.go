@@ -115,7 +115,7 @@ func (m *Model) paneKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 			before := m.list.selected()
 			m.list, cmd = m.list.Update(msg)
 			if after := m.list.selected(); after != nil && after != before {
-				cmd = tea.Batch(cmd, m.schedulePreview(after.key))
+				cmd = tea.Batch(cmd, m.schedulePreview(after.Key))
 			}
 			return cmd, true
 		}
@@ -262,7 +262,7 @@ func (m *Model) historyKey() string {
 		}
 	case m.focus == focusLeft && m.left == leftList:
 		if it := m.list.selected(); it != nil {
-			return it.key
+			return it.Key
 		}
 	}
 	return m.obj.key
@@ -445,7 +445,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 			}
 			m.list.clickRow(row)
 			if it := m.list.selected(); it != nil {
-				return m.schedulePreview(it.key)
+				return m.schedulePreview(it.Key)
 			}
 			return nil
 		}

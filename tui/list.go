@@ -13,7 +13,7 @@ import (
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
-	"github.com/etcdscope/etcdscope/tui/keytree"
+	"github.com/etcdscope/etcdscope/tui/kindlist"
 )
 
 // listKeys are the kind list's keys.
@@ -23,6 +23,9 @@ type listKeys struct {
 	Filter      key.Binding
 	ClearFilter key.Binding
 	Refresh     key.Binding
+	SortName    key.Binding
+	SortAge     key.Binding
+	SortSize    key.Binding
 }
 
 func newListKeys() listKeys {
@@ -32,6 +35,9 @@ func newListKeys() listKeys {
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Refresh:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh list")),
+		SortName:    key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "sort by name")),
+		SortAge:     key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "sort by age")),
+		SortSize:    key.NewBinding(key.WithKeys("Z"), key.WithHelp("Z", "sort by size")),
 	}
 }
 
@@ -42,30 +48,34 @@ func (k listKeys) ShortHelp() []key.Binding {
 
 // FullHelp is the list's column of the help screen.
 func (k listKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{enabledOnly(append(k.bindings(), k.Open, k.Filter, k.ClearFilter, k.Refresh))}
+	return [][]key.Binding{
+		enabledOnly(append(k.bindings(), k.Open, k.Filter, k.ClearFilter, k.Refresh)),
+		enabledOnly([]key.Binding{k.SortName, k.SortAge, k.SortSize}),
+	}
 }
 
-// listItem is one object of a kind list.
-type listItem struct {
-	key       string
-	namespace string
-	name      string
-	size      int
-	created   time.Time // from metadata.creationTimestamp, once read
-	ageAsked  bool
-}
+// sortColumn is what the list is ordered by.
+type sortColumn int
+
+const (
+	sortName sortColumn = iota
+	sortAge
+	sortSize
+)
 
 // listPane is the flat list of one kind's objects across namespaces that
-// ":kind" opens, as k9s shows a resource.
+// ":kind" opens, as k9s shows a resource: a cursor over a kindlist model
+// that the watch keeps current.
 type listPane struct {
 	c       *common
 	gen     int
 	kind    decode.Kind
 	ns      string
 	prefix  string
-	items   []listItem
-	shown   []int // indexes into items that pass the filter
+	list    *kindlist.List
 	filter  string
+	sortBy  sortColumn
+	desc    bool
 	cursor  int
 	win     scrollWindow
 	width   int
@@ -73,14 +83,15 @@ type listPane struct {
 	loading bool
 	err     error
 	rev     int64 // the revision the list was read at
+	// ageAsked holds the keys whose creation time was asked for.
+	ageAsked map[string]bool
 }
 
 // kindListMsg carries the objects of a kind.
 type kindListMsg struct {
-	gen   int
-	items []listItem
-	rev   int64
-	err   error
+	gen  int
+	list *kindlist.List
+	err  error
 }
 
 // listAgesMsg carries creation times read for the rows on screen.
@@ -89,7 +100,7 @@ type listAgesMsg struct {
 	ages map[string]time.Time
 }
 
-func newListPane(c *common) listPane { return listPane{c: c} }
+func newListPane(c *common) listPane { return listPane{c: c, list: kindlist.New("", false)} }
 
 // open starts listing kind k (in namespace ns when given).
 func (l *listPane) open(k decode.Kind, ns string) tea.Cmd {
@@ -98,36 +109,32 @@ func (l *listPane) open(k decode.Kind, ns string) tea.Cmd {
 	if ns != "" && k.Namespaced {
 		l.prefix += ns + "/"
 	}
-	l.items, l.shown, l.filter, l.cursor, l.win.offset = nil, nil, "", 0, 0
+	l.list = kindlist.New(l.prefix, k.Namespaced && ns == "")
+	l.filter, l.cursor, l.win.offset, l.sortBy, l.desc = "", 0, 0, sortName, false
 	return l.reload()
 }
 
 // reload lists the kind again.
 func (l *listPane) reload() tea.Cmd {
 	l.gen++
-	l.loading, l.err = true, nil
+	l.loading, l.err, l.ageAsked = true, nil, map[string]bool{}
 	return listKindCmd(l.c, l.gen, l.prefix, l.kind.Namespaced && l.ns == "")
 }
 
 // listKindCmd reads the keys of a kind with their sizes. Values are not
-// kept: ages are read later for the rows on screen only.
+// kept: what the rows need of them is decoded later, for the rows on
+// screen only.
 func listKindCmd(c *common, gen int, prefix string, splitNS bool) tea.Cmd {
 	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, 4*ioTimeout)
 		defer cancel()
-		var items []listItem
+		l := kindlist.New(prefix, splitNS)
 		rev, err := c.src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
-			rel := kv.Key[len(prefix):]
-			it := listItem{key: kv.Key, name: rel, size: len(kv.Value)}
-			if splitNS {
-				if ns, name, ok := strings.Cut(rel, "/"); ok {
-					it.namespace, it.name = ns, name
-				}
-			}
-			items = append(items, it)
+			l.Add(kv)
 			return nil
 		})
-		return kindListMsg{gen: gen, items: items, rev: rev, err: err}
+		l.Rev = rev
+		return kindListMsg{gen: gen, list: l, err: err}
 	})
 }
 
@@ -153,11 +160,15 @@ func listAgesCmd(c *common, gen int, keys []string) tea.Cmd {
 // keys are the list's bindings, enabled for its state.
 func (l listPane) keys() listKeys {
 	k := l.c.keys.list
-	k.moveKeys.setEnabled(l.focused && len(l.shown) > 1)
+	rows := len(l.list.Shown())
+	k.moveKeys.setEnabled(l.focused && rows > 1)
 	k.Open.SetEnabled(l.focused && l.selected() != nil)
 	k.Filter.SetEnabled(l.focused && !l.loading && l.err == nil)
 	k.ClearFilter.SetEnabled(l.focused && l.filter != "")
 	k.Refresh.SetEnabled(l.focused)
+	for _, b := range []*key.Binding{&k.SortName, &k.SortAge, &k.SortSize} {
+		b.SetEnabled(l.focused && rows > 1)
+	}
 	return k
 }
 
@@ -167,17 +178,25 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 		if msg.gen != l.gen {
 			return l, nil
 		}
-		l.loading, l.err, l.items, l.rev = false, msg.err, msg.items, msg.rev
-		l.refilter()
+		sel := l.selectedKey()
+		l.loading, l.err, l.list, l.rev = false, msg.err, msg.list, msg.list.Rev
+		l.list.SetFilter(l.filter)
+		l.applySort()
+		l.reselect(sel)
 		return l, l.askAges()
 	case listAgesMsg:
 		if msg.gen != l.gen {
 			return l, nil
 		}
-		for i := range l.items {
-			if t, ok := msg.ages[l.items[i].key]; ok {
-				l.items[i].created = t
+		for k, t := range msg.ages {
+			if it := l.list.Item(k); it != nil {
+				it.Created = t
 			}
+		}
+		if l.sortBy == sortAge {
+			sel := l.selectedKey()
+			l.list.Resort()
+			l.reselect(sel)
 		}
 		return l, nil
 	case tea.KeyMsg:
@@ -191,32 +210,73 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 
 func (l *listPane) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := l.keys()
-	if step, ok := k.step(msg, l.bodyHeight()-1, len(l.shown)); ok {
+	if step, ok := k.step(msg, l.win.height-1, len(l.list.Shown())); ok {
 		l.move(step)
 		return l.askAges()
 	}
 	switch {
 	case key.Matches(msg, k.Open):
 		it := l.selected()
-		return func() tea.Msg { return openKeyMsg{key: it.key, focus: true} }
+		return func() tea.Msg { return openKeyMsg{key: it.Key, focus: true} }
 	case key.Matches(msg, k.ClearFilter):
 		return l.setFilter("")
 	case key.Matches(msg, k.Refresh):
 		return l.reload()
+	case key.Matches(msg, k.SortName):
+		return l.sortOn(sortName)
+	case key.Matches(msg, k.SortAge):
+		return l.sortOn(sortAge)
+	case key.Matches(msg, k.SortSize):
+		return l.sortOn(sortSize)
 	}
 	return nil
+}
+
+// sortOn orders the list by a column; the same column again reverses it.
+func (l *listPane) sortOn(c sortColumn) tea.Cmd {
+	if l.sortBy == c {
+		l.desc = !l.desc
+	} else {
+		l.sortBy, l.desc = c, false
+	}
+	sel := l.selectedKey()
+	l.applySort()
+	l.reselect(sel)
+	if c == sortAge {
+		return l.askAllAges()
+	}
+	return l.askAges()
+}
+
+func (l *listPane) applySort() {
+	switch l.sortBy {
+	case sortAge:
+		l.list.SetSort(kindlist.ByAge, l.desc)
+	case sortSize:
+		l.list.SetSort(kindlist.BySize, l.desc)
+	default:
+		l.list.SetSort(kindlist.ByName, l.desc)
+	}
 }
 
 // askAges asks for the creation times of the rows on screen that have
 // none yet: values are decoded only for what is shown.
 func (l *listPane) askAges() tea.Cmd {
+	shown := l.list.Shown()
+	start, end := l.win.span(len(shown))
+	return l.askAgesOf(shown[start:end])
+}
+
+// askAllAges asks for every row's creation time, for a sort by age: in
+// the background, the list usable meanwhile.
+func (l *listPane) askAllAges() tea.Cmd { return l.askAgesOf(l.list.Shown()) }
+
+func (l *listPane) askAgesOf(items []*kindlist.Item) tea.Cmd {
 	var keys []string
-	start, end := l.win.span(len(l.shown))
-	for i := start; i < end; i++ {
-		it := &l.items[l.shown[i]]
-		if !it.ageAsked {
-			it.ageAsked = true
-			keys = append(keys, it.key)
+	for _, it := range items {
+		if !l.ageAsked[it.Key] {
+			l.ageAsked[it.Key] = true
+			keys = append(keys, it.Key)
 		}
 	}
 	if len(keys) == 0 {
@@ -226,49 +286,69 @@ func (l *listPane) askAges() tea.Cmd {
 }
 
 func (l *listPane) setFilter(f string) tea.Cmd {
+	sel := l.selectedKey()
 	l.filter = f
-	l.refilter()
+	l.list.SetFilter(f)
+	l.reselect(sel)
 	return l.askAges()
 }
 
-func (l *listPane) refilter() {
-	var sel string
-	if it := l.selected(); it != nil {
-		sel = it.key
-	}
-	m := keytree.NewMatcher(l.filter)
-	l.shown = l.shown[:0]
-	for i, it := range l.items {
-		if m.Match(it.namespace + "/" + it.name) {
-			l.shown = append(l.shown, i)
-		}
-	}
+// reselect puts the cursor back on key k, or at the top.
+func (l *listPane) reselect(k string) {
 	l.cursor = 0
-	for i, idx := range l.shown {
-		if l.items[idx].key == sel {
+	for i, it := range l.list.Shown() {
+		if it.Key == k {
 			l.cursor = i
 		}
 	}
-	l.win.follow(l.cursor, len(l.shown))
+	l.win.follow(l.cursor, len(l.list.Shown()))
+}
+
+// applyEvents follows watch events; it reports whether the list changed.
+func (l *listPane) applyEvents(evs []etcdsrc.Event) bool {
+	if l.loading || l.err != nil {
+		return false
+	}
+	sel := l.selectedKey()
+	changed := l.list.ApplyEvents(evs, l.c.now())
+	if changed {
+		l.reselect(sel)
+	}
+	return changed
+}
+
+// sweep clears old marks; it reports whether marks remain.
+func (l *listPane) sweep() bool {
+	sel := l.selectedKey()
+	remain := l.list.Sweep(l.c.now())
+	l.reselect(sel)
+	return remain
 }
 
 func (l *listPane) move(d int) {
-	l.cursor = clampCursor(l.cursor+d, len(l.shown))
-	l.win.follow(l.cursor, len(l.shown))
+	n := len(l.list.Shown())
+	l.cursor = clampCursor(l.cursor+d, n)
+	l.win.follow(l.cursor, n)
 }
 
-func (l listPane) bodyHeight() int { return l.win.height }
-
-func (l listPane) selected() *listItem {
-	if l.cursor < 0 || l.cursor >= len(l.shown) {
+func (l listPane) selected() *kindlist.Item {
+	shown := l.list.Shown()
+	if l.cursor < 0 || l.cursor >= len(shown) {
 		return nil
 	}
-	return &l.items[l.shown[l.cursor]]
+	return shown[l.cursor]
+}
+
+func (l listPane) selectedKey() string {
+	if it := l.selected(); it != nil {
+		return it.Key
+	}
+	return ""
 }
 
 // clickRow selects the row at body line y (0 is the column header).
 func (l *listPane) clickRow(y int) {
-	if i := l.win.rowAt(y-1, len(l.shown)); i >= 0 {
+	if i := l.win.rowAt(y-1, len(l.list.Shown())); i >= 0 {
 		l.cursor = i
 	}
 }
@@ -281,7 +361,7 @@ func (l *listPane) scroll(d int) tea.Cmd {
 // SetSize sizes the pane; the column header takes one line.
 func (l *listPane) SetSize(w, h int) {
 	l.width, l.win.height = w, h-1
-	l.win.follow(l.cursor, len(l.shown))
+	l.win.follow(l.cursor, len(l.list.Shown()))
 }
 
 func (l *listPane) Focus() { l.focused = true }
@@ -297,10 +377,17 @@ func (l listPane) title() string {
 	}
 	t := fmt.Sprintf(":%s (%s)", l.kind.Resource, where)
 	if !l.loading {
-		t += " " + formatCount(int64(len(l.shown)))
+		t += " " + formatCount(int64(len(l.list.Shown())))
 		if l.filter != "" {
-			t += fmt.Sprintf("/%s /%s", formatCount(int64(len(l.items))), l.filter)
+			t += fmt.Sprintf("/%s /%s", formatCount(int64(l.list.Len())), l.filter)
 		}
+	}
+	if l.sortBy != sortName || l.desc {
+		dir := "↑"
+		if l.desc {
+			dir = "↓"
+		}
+		t += " " + dir + [...]string{"name", "age", "size"}[l.sortBy]
 	}
 	return t
 }
@@ -313,17 +400,18 @@ func (l listPane) View() string {
 		return s.Error.Render(ansi.Wrap(l.err.Error(), l.width, ""))
 	case l.loading:
 		return s.Dim.Render("listing " + decode.EscapeKey(l.prefix) + " …")
-	case len(l.items) == 0:
+	case l.list.Len() == 0:
 		return s.Dim.Render("no objects under " + decode.EscapeKey(l.prefix))
 	}
+	shown := l.list.Shown()
 	// Columns give way on narrow screens: age first, then size; the name
 	// keeps at least a third of the line.
 	avail := l.width - 2
 	nsW := 0
 	if l.kind.Namespaced && l.ns == "" {
 		nsW = len("NAMESPACE")
-		for _, i := range l.shown {
-			nsW = max(nsW, len(l.items[i].namespace))
+		for _, it := range shown {
+			nsW = max(nsW, len(it.Namespace))
 		}
 		nsW = min(nsW, max(avail/4, 6)) + 1
 	}
@@ -353,18 +441,21 @@ func (l listPane) View() string {
 	}
 	var b strings.Builder
 	b.WriteString(s.Dim.Render(line("  ", "NAMESPACE", "NAME", "SIZE", "AGE")))
-	start, end := l.win.span(len(l.shown))
+	start, end := l.win.span(len(shown))
 	for i := start; i < end; i++ {
-		it := l.items[l.shown[i]]
+		it := shown[i]
 		age := ""
-		if !it.created.IsZero() {
-			age = duration.HumanDuration(now.Sub(it.created))
+		if !it.Created.IsZero() {
+			age = duration.HumanDuration(now.Sub(it.Created))
 		}
-		cur := "  "
+		// The gutter holds the cursor and the row's mark: + new, ● changed,
+		// - deleted (shown briefly, then gone).
+		cur := " "
 		if i == l.cursor {
-			cur = "› "
+			cur = "›"
 		}
-		row := fit(line(cur, decode.EscapeKey(it.namespace), decode.EscapeKey(it.name), formatSize(it.size), age), l.width)
+		cur += markGlyph(it.Mark, s)
+		row := fit(line(cur, decode.EscapeKey(it.Namespace), decode.EscapeKey(it.Name), formatSize(it.Size), age), l.width)
 		b.WriteByte('\n')
 		b.WriteString(cursorLine(row, i == l.cursor, l.focused, s))
 	}

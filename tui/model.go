@@ -234,7 +234,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.noteErr(msg.err)
 		m.list, cmd = m.list.Update(msg)
 		if it := m.list.selected(); it != nil && msg.gen == m.list.gen {
-			cmd = tea.Batch(cmd, m.schedulePreview(it.key))
+			cmd = tea.Batch(cmd, m.schedulePreview(it.Key))
 		}
 		cmd = tea.Batch(cmd, m.startWatchWhenListed())
 	case listAgesMsg:
@@ -370,7 +370,8 @@ func (m *Model) preview(msg previewMsg) tea.Cmd {
 
 // handleMarkTick clears old highlights while some remain.
 func (m *Model) handleMarkTick() tea.Cmd {
-	if m.tree.sweep() {
+	treeMarks := m.tree.sweep()
+	if m.list.sweep() || treeMarks {
 		return markTickCmd()
 	}
 	m.markTicking = false

@@ -521,6 +521,19 @@ func markView(m keytree.Mark, s *Styles) string {
 	return ""
 }
 
+// markGlyph is a mark in one cell, for a list's gutter.
+func markGlyph(m keytree.Mark, s *Styles) string {
+	switch m {
+	case keytree.MarkAdd:
+		return s.MarkAdd.Render("+")
+	case keytree.MarkMod:
+		return s.MarkMod.Render("●")
+	case keytree.MarkDel:
+		return s.MarkDel.Render("-")
+	}
+	return " "
+}
+
 func (t treePane) selectStyle(line string, selected bool, s *Styles) string {
 	return cursorLine(line, selected, t.focused, s)
 }

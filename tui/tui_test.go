@@ -229,11 +229,11 @@ func TestKindCommandListsAllNamespacesAndOpens(t *testing.T) {
 		t.Fatal(d.m.list.err)
 	}
 	nss := map[string]bool{}
-	for _, it := range d.m.list.items {
-		if !strings.HasPrefix(it.key, "/registry/deployments/") {
-			t.Errorf("item %q is not a deployment", it.key)
+	for _, it := range d.m.list.list.Shown() {
+		if !strings.HasPrefix(it.Key, "/registry/deployments/") {
+			t.Errorf("item %q is not a deployment", it.Key)
 		}
-		nss[it.namespace] = true
+		nss[it.Namespace] = true
 	}
 	if len(nss) < 2 {
 		t.Errorf("deployments from %d namespaces, want several: %v", len(nss), nss)
@@ -244,9 +244,9 @@ func TestKindCommandListsAllNamespacesAndOpens(t *testing.T) {
 			t.Errorf("screen lacks %q:\n%s", want, view)
 		}
 	}
-	d.until("ages of the rows on screen", func(m *Model) bool { return !m.list.items[0].created.IsZero() })
+	d.until("ages of the rows on screen", func(m *Model) bool { return !m.list.list.Shown()[0].Created.IsZero() })
 	d.key("j", "enter")
-	want := d.m.list.selected().key
+	want := d.m.list.selected().Key
 	d.until("the object", func(m *Model) bool { return m.obj.has && m.obj.key == want })
 	if !strings.Contains(d.m.obj.r.plain, "kind: Deployment") {
 		t.Errorf("enter did not open the deployment")
@@ -265,26 +265,27 @@ func TestKindCommandWithNamespaceAndFilter(t *testing.T) {
 	d.typeText("po kube-system")
 	d.key("enter")
 	d.until("the pod list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
-	if len(d.m.list.items) == 0 {
+	if d.m.list.list.Len() == 0 {
 		t.Fatal("no pods in kube-system")
 	}
-	for _, it := range d.m.list.items {
-		if !strings.HasPrefix(it.key, "/registry/pods/kube-system/") {
-			t.Errorf("item %q is not a kube-system pod", it.key)
+	for _, it := range d.m.list.list.Shown() {
+		if !strings.HasPrefix(it.Key, "/registry/pods/kube-system/") {
+			t.Errorf("item %q is not a kube-system pod", it.Key)
 		}
 	}
 	if !strings.Contains(d.m.View(), ":pods (kube-system)") {
 		t.Errorf("title does not name the namespace:\n%s", d.m.View())
 	}
-	target := d.m.list.items[len(d.m.list.items)-1].name
+	shown := d.m.list.list.Shown()
+	target := shown[len(shown)-1].Name
 	d.key("/")
 	d.typeText(target)
 	d.until("filter applied", func(m *Model) bool { return m.list.filter == target })
-	if len(d.m.list.shown) == 0 || len(d.m.list.shown) == len(d.m.list.items) && len(d.m.list.items) > 1 {
-		t.Errorf("filter %q shows %d of %d", target, len(d.m.list.shown), len(d.m.list.items))
+	if n := len(d.m.list.list.Shown()); n == 0 || n == d.m.list.list.Len() && n > 1 {
+		t.Errorf("filter %q shows %d of %d", target, n, d.m.list.list.Len())
 	}
 	d.key("enter")
-	if d.m.list.selected() == nil || !strings.Contains(d.m.list.selected().name, target) {
+	if d.m.list.selected() == nil || !strings.Contains(d.m.list.selected().Name, target) {
 		t.Errorf("the filtered row is not selected")
 	}
 }
@@ -334,7 +335,7 @@ func TestCRDKindsFromTheData(t *testing.T) {
 	d.typeText(full)
 	d.key("enter")
 	d.until("the custom resources", func(m *Model) bool { return m.left == leftList && !m.list.loading })
-	if d.m.list.err != nil || len(d.m.list.items) == 0 {
+	if d.m.list.err != nil || d.m.list.list.Len() == 0 {
 		t.Fatalf("no %s listed: %v", full, d.m.list.err)
 	}
 }
@@ -817,5 +818,38 @@ func TestEmptyRootSaysSo(t *testing.T) {
 	d.until("the empty root", func(m *Model) bool { return m.root().Loaded && m.root().Count == 0 })
 	if !strings.Contains(d.m.View(), "nothing under /no-such-root/") {
 		t.Errorf("empty root not explained:\n%s", d.m.View())
+	}
+}
+
+func TestKindListFollowsTheWatch(t *testing.T) {
+	ctx := context.Background()
+	value, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.key("w") // the whole root, from the tree
+	d.until("the watch", func(m *Model) bool { return m.w.ch != nil })
+	d.key(":")
+	d.typeText("cm")
+	d.key("enter")
+	d.until("the list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	before := d.m.list.list.Len()
+	k := fmt.Sprintf("/registry/configmaps/tui-list/cm-%d", time.Now().UnixNano())
+	if _, err := client.Put(ctx, k, string(value.Value)); err != nil {
+		t.Fatal(err)
+	}
+	d.until("the new row", func(m *Model) bool { return m.list.list.Item(k) != nil })
+	if it := d.m.list.list.Item(k); it.Mark != keytree.MarkAdd || d.m.list.list.Len() != before+1 {
+		t.Errorf("new row: mark %v, %d rows (was %d)", it.Mark, d.m.list.list.Len(), before)
+	}
+	if _, err := client.Delete(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	d.until("the delete marked", func(m *Model) bool { it := m.list.list.Item(k); return it != nil && it.Mark == keytree.MarkDel })
+	d.until("the row gone", func(m *Model) bool { return m.list.list.Item(k) == nil })
+	if d.m.list.list.Len() != before {
+		t.Errorf("%d rows after the delete, want %d", d.m.list.list.Len(), before)
 	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -148,13 +149,7 @@ func (m *Model) toggleWatch() tea.Cmd {
 	m.w = watchState{on: true, prefix: m.watchPrefix(), gen: m.w.gen + 1, waiting: true}
 	m.layout()
 	m.c.logf("watch %q", decode.EscapeKey(m.w.prefix))
-	var relist tea.Cmd
-	if m.left == leftList {
-		relist = m.list.reload()
-	} else {
-		relist = m.tree.relist(m.w.prefix)
-	}
-	return tea.Batch(relist, rateTickCmd(m.w.gen), m.startWatchWhenListed())
+	return tea.Batch(m.relistShown(m.w.prefix), rateTickCmd(m.w.gen), m.startWatchWhenListed())
 }
 
 // watchFrom is the revision the watch starts at: just after the oldest
@@ -162,16 +157,34 @@ func (m *Model) toggleWatch() tea.Cmd {
 // and watching is missed; events a level already holds are skipped by
 // revision. 0 while a listing is still in flight.
 func (m *Model) watchFrom() (int64, bool) {
+	listed := m.list.prefix != "" && strings.HasPrefix(m.list.prefix, m.w.prefix)
+	if listed && m.list.loading {
+		return 0, false
+	}
 	if m.left == leftList && m.list.prefix == m.w.prefix {
-		if m.list.loading {
-			return 0, false
-		}
 		return m.list.rev + 1, true
 	}
 	if m.tree.tree.Busy(m.w.prefix) {
 		return 0, false
 	}
-	return m.tree.tree.MinRev(m.w.prefix) + 1, true
+	rev := m.tree.tree.MinRev(m.w.prefix)
+	if listed && m.list.rev > 0 && (rev == 0 || m.list.rev < rev) {
+		rev = m.list.rev // an open kind list follows the watch too
+	}
+	return rev + 1, true
+}
+
+// relistShown lists again what the watch of prefix follows: the tree's
+// levels under it, and the open kind list when it lies under it.
+func (m *Model) relistShown(prefix string) tea.Cmd {
+	var cmds []tea.Cmd
+	if m.list.prefix != "" && strings.HasPrefix(m.list.prefix, prefix) {
+		cmds = append(cmds, m.list.reload())
+	}
+	if m.left == leftTree || m.list.prefix != prefix {
+		cmds = append(cmds, m.tree.relist(prefix))
+	}
+	return tea.Batch(cmds...)
 }
 
 // startWatchWhenListed starts the follow once what it follows is listed.
@@ -223,13 +236,7 @@ func (m *Model) relistWatched() tea.Cmd {
 	}
 	m.w.cancel, m.w.ch, m.w.waiting = nil, nil, true
 	m.w.gen++
-	var relist tea.Cmd
-	if m.left == leftList && m.list.prefix == m.w.prefix {
-		relist = m.list.reload()
-	} else {
-		relist = m.tree.relist(m.w.prefix)
-	}
-	return tea.Batch(relist, rateTickCmd(m.w.gen), m.startWatchWhenListed())
+	return tea.Batch(m.relistShown(m.w.prefix), rateTickCmd(m.w.gen), m.startWatchWhenListed())
 }
 
 func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
@@ -322,7 +329,8 @@ func (m *Model) applyEvents(evs []etcdsrc.Event) tea.Cmd {
 			}
 		}
 	}
-	if m.tree.applyEvents(evs) && !m.markTicking {
+	treeChanged := m.tree.applyEvents(evs)
+	if (m.list.applyEvents(evs) || treeChanged) && !m.markTicking {
 		m.markTicking = true
 		cmds = append(cmds, markTickCmd())
 	}
