@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/etcdscope/etcdscope/decode/fixture"
@@ -9,19 +10,7 @@ import (
 // BenchmarkDecodePodYAML is the "decode + YAML of a typical Pod" budget
 // (300 µs), measured on the fixture's largest Pod.
 func BenchmarkDecodePodYAML(b *testing.B) {
-	kvs, err := fixture.KVs()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var pod fixture.KV
-	for _, kv := range kvs {
-		if len(kv.Key) > len("/registry/pods/") && kv.Key[:len("/registry/pods/")] == "/registry/pods/" && len(kv.Value) > len(pod.Value) {
-			pod = kv
-		}
-	}
-	if pod.Key == "" {
-		b.Fatal("fixture has no pod")
-	}
+	pod := largestPod(b)
 	dec := NewDecoder()
 	meta := metaOf(pod)
 	b.SetBytes(int64(len(pod.Value)))
@@ -58,4 +47,23 @@ func BenchmarkDecodeAllFixtures(b *testing.B) {
 			}
 		}
 	}
+}
+
+// largestPod is the fixture's largest stored Pod.
+func largestPod(b *testing.B) fixture.KV {
+	b.Helper()
+	kvs, err := fixture.KVs()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var pod fixture.KV
+	for _, kv := range kvs {
+		if strings.HasPrefix(kv.Key, "/registry/pods/") && len(kv.Value) > len(pod.Value) {
+			pod = kv
+		}
+	}
+	if pod.Key == "" {
+		b.Fatal("fixture has no pod")
+	}
+	return pod
 }
