@@ -89,7 +89,7 @@ func TestPresentRevealFixtureSecrets(t *testing.T) {
 					t.Fatal(err)
 				}
 				// Every fixture value is text: all of it is under stringData.
-				if len(shown.Data) != 0 || len(shown.StringData) != len(stored.Data) {
+				if len(shown.Data) != 0 || len(shown.StringData) != len(stored.Data) || strings.Contains(d.Text, `"data": {}`) || strings.Contains(d.Text, "\ndata:") {
 					t.Errorf("data %q, stringData %q: want every value as text", shown.Data, shown.StringData)
 				}
 				for k, want := range stored.Data {
