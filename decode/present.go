@@ -114,7 +114,7 @@ type Document struct {
 // as they are, empty values as "(empty value)", an unknown type as its
 // protobuf field dump in JSON, and binary, still-encrypted or undecodable
 // values as a hex dump of the stored bytes. The YAML and JSON are the
-// same bytes YAML and IndentJSON write for the object.
+// bytes YAML and IndentJSON write for the object as the options leave it.
 func Present(v Value, o PresentOptions) Document {
 	var d Document
 	var spans *spanList
@@ -208,7 +208,7 @@ func presentObject(d *Document, doc json.RawMessage, o PresentOptions, spans *sp
 	if o.StripResourceVersion && md.remove("resourceVersion") != nil {
 		edited = true
 	}
-	w := yamlWriter{out: make([]byte, 0, len(doc)+len(doc)/2), spans: spans}
+	var w yamlWriter
 	if o.FoldManagedFields && !o.Export && md != nil {
 		for i, m := range md.members {
 			if m.name == "managedFields" {
@@ -236,8 +236,9 @@ func presentObject(d *Document, doc json.RawMessage, o PresentOptions, spans *sp
 			doc = root.marshal()
 		}
 		// The stored literals, not the tree's, so the JSON is IndentJSON's.
-		return indentJSON(w.out, doc, spans), nil
+		return indentJSON(make([]byte, 0, 2*len(doc)), doc, spans), nil
 	}
+	w.out, w.spans = make([]byte, 0, len(doc)+len(doc)/2), spans
 	w.document(root)
 	return w.out, nil
 }
