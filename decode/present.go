@@ -119,8 +119,13 @@ func Present(v Value, o PresentOptions) Document {
 	var d Document
 	var spans *spanList
 	if o.Tokens {
-		// An object's YAML has about one token for every four bytes of its JSON.
-		spans = &spanList{s: make([]span, 0, len(v.Object)/4+8)}
+		// An object's YAML has about one token for every four bytes of
+		// its compact JSON, its indented JSON one for every two.
+		n := len(v.Object) / 4
+		if o.Format == FormatJSON {
+			n = len(v.Object) / 2
+		}
+		spans = &spanList{s: make([]span, 0, n+8)}
 	}
 	width := o.HexWidth
 	if width <= 0 {
@@ -236,7 +241,7 @@ func presentObject(d *Document, doc json.RawMessage, o PresentOptions, spans *sp
 			doc = root.marshal()
 		}
 		// The stored literals, not the tree's, so the JSON is IndentJSON's.
-		return indentJSON(make([]byte, 0, 2*len(doc)), doc, spans), nil
+		return indentJSON(make([]byte, 0, 3*len(doc)), doc, spans), nil
 	}
 	w.out, w.spans = make([]byte, 0, len(doc)+len(doc)/2), spans
 	w.document(root)

@@ -492,7 +492,7 @@ func indentJSON(dst, src []byte, spans *spanList) []byte {
 			spans.add(kind, start, len(dst))
 		default: // a number, true, false or null
 			end := i
-			for end < len(src) && !strings.ContainsRune(",:]} \t\r\n", rune(src[end])) {
+			for end < len(src) && !jsonDelimiter(src[end]) {
 				end++
 			}
 			dst = append(dst, src[i:end]...)
@@ -505,6 +505,15 @@ func indentJSON(dst, src []byte, spans *spanList) []byte {
 		}
 	}
 	return append(dst, '\n')
+}
+
+// jsonDelimiter reports whether c ends a number or a literal.
+func jsonDelimiter(c byte) bool {
+	switch c {
+	case ',', ':', ']', '}', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
 }
 
 // jsonNewline starts a line indented by depth levels of four spaces.
