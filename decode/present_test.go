@@ -434,32 +434,3 @@ func TestYAMLTokensEdgeCases(t *testing.T) {
 		t.Error(d)
 	}
 }
-
-// BenchmarkDecodePodPresent is decode + Present as the CLI calls it (no
-// tokens) on the fixture's largest Pod: the 300 µs budget.
-func BenchmarkDecodePodPresent(b *testing.B) {
-	benchmarkPresent(b, PresentOptions{})
-}
-
-// BenchmarkDecodePodPresentTokens is decode + Present as the object pane
-// calls it: folded, masked, with tokens.
-func BenchmarkDecodePodPresentTokens(b *testing.B) {
-	benchmarkPresent(b, PresentOptions{FoldManagedFields: true, Secrets: SecretsMasked, Tokens: true})
-}
-
-func benchmarkPresent(b *testing.B, o PresentOptions) {
-	pod := largestPod(b)
-	dec := NewDecoder()
-	meta := metaOf(pod)
-	b.SetBytes(int64(len(pod.Value)))
-	b.ReportAllocs()
-	for b.Loop() {
-		v := dec.Decode(pod.Key, pod.Value, meta)
-		if v.Err != nil {
-			b.Fatal(v.Err)
-		}
-		if d := Present(v, o); d.Note != "" {
-			b.Fatal(d.Note)
-		}
-	}
-}
