@@ -4,5 +4,10 @@
 // objects into their storage version without losing fields or number
 // precision, parses key paths, and knows the kinds of resources.
 //
+// Present is the one way from a decoded value to what a person sees: the
+// document (YAML, JSON, a hex dump) that every view and verb shows,
+// copies, saves and prints, with its tokens for colouring; DiffLines is
+// the one line diff of two such documents.
+//
 // It is pure: bytes in, values out. It imports neither etcd nor the UI.
 package decode

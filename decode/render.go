@@ -6,16 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math"
-	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // YAML renders a JSON document as YAML the way kubectl shows it (two-space
@@ -35,6 +30,24 @@ func YAML(doc json.RawMessage) ([]byte, error) {
 		return nil, fmt.Errorf("render yaml: %w", err)
 	}
 	w := yamlWriter{out: make([]byte, 0, len(doc)+len(doc)/2)}
+	w.document(root)
+	return w.out, nil
+}
+
+// yamlWriter writes block-style YAML from an ordered JSON tree.
+type yamlWriter struct {
+	out []byte
+	// spans, when not nil, records the tokens of what is written.
+	spans *spanList
+	// fold, when set, is the mapping whose member foldAt was folded away:
+	// a comment (foldNote) stands in its place.
+	fold     *jsonNode
+	foldAt   int
+	foldNote string
+}
+
+// document writes root as a whole document.
+func (w *yamlWriter) document(root *jsonNode) {
 	switch {
 	case root.kind == jsonObject && len(root.members) > 0:
 		w.mapping(root, 0)
@@ -44,11 +57,14 @@ func YAML(doc json.RawMessage) ([]byte, error) {
 		w.scalar(root, 2)
 		w.out = append(w.out, '\n')
 	}
-	return w.out, nil
 }
 
-// yamlWriter writes block-style YAML from an ordered JSON tree.
-type yamlWriter struct{ out []byte }
+// punct appends structure and records it.
+func (w *yamlWriter) punct(s string) {
+	start := len(w.out)
+	w.out = append(w.out, s...)
+	w.spans.add(TokenPunct, start, len(w.out))
+}
 
 // spaces feeds indent one append per line rather than one per space.
 const spaces = "                                                                "
@@ -65,13 +81,32 @@ func (w *yamlWriter) indent(n int) {
 // cursor is and whose other keys are indented by ind.
 func (w *yamlWriter) mapping(n *jsonNode, ind int) {
 	for i, m := range n.members {
-		if i > 0 {
+		if n == w.fold && i == w.foldAt {
+			w.comment(ind, i > 0)
+			w.indent(ind)
+		} else if i > 0 {
 			w.indent(ind)
 		}
 		w.key(m.name, ind)
-		w.out = append(w.out, ':')
+		w.punct(":")
 		w.value(m.value, ind, true)
 	}
+	if n == w.fold && w.foldAt == len(n.members) {
+		w.comment(ind, true)
+	}
+}
+
+// comment writes the fold note as a comment line, indented by ind unless
+// the cursor is already there.
+func (w *yamlWriter) comment(ind int, indent bool) {
+	if indent {
+		w.indent(ind)
+	}
+	start := len(w.out)
+	w.out = append(w.out, "# "...)
+	w.out = append(w.out, w.foldNote...)
+	w.spans.add(TokenNote, start, len(w.out))
+	w.out = append(w.out, '\n')
 }
 
 // sequence writes a non-empty array whose first item goes where the
@@ -81,7 +116,7 @@ func (w *yamlWriter) sequence(n *jsonNode, ind int) {
 		if i > 0 {
 			w.indent(ind)
 		}
-		w.out = append(w.out, '-')
+		w.punct("-")
 		w.value(it, ind, false)
 	}
 }
@@ -118,23 +153,32 @@ func (w *yamlWriter) value(v *jsonNode, ind int, inMap bool) {
 // scalar writes a scalar (or an empty collection) on the current line;
 // a literal block's lines are indented by ind.
 func (w *yamlWriter) scalar(v *jsonNode, ind int) {
+	start := len(w.out)
 	switch v.kind {
 	case jsonNull:
 		w.out = append(w.out, "null"...)
+		w.spans.add(TokenLiteral, start, len(w.out))
 	case jsonBool:
 		w.out = strconv.AppendBool(w.out, v.boolean)
+		w.spans.add(TokenLiteral, start, len(w.out))
 	case jsonNumber:
 		if _, err := strconv.ParseFloat(v.text, 64); err != nil {
 			// Beyond float64's range: readers would take it as a string.
-			w.out = append(w.out, "!!float "...)
+			w.punct("!!float ")
+			start = len(w.out)
 		}
 		w.out = append(w.out, v.text...)
+		w.spans.add(TokenNumber, start, len(w.out))
 	case jsonArray:
-		w.out = append(w.out, "[]"...)
+		w.punct("[]")
 	case jsonObject:
-		w.out = append(w.out, "{}"...)
+		w.punct("{}")
 	case jsonString:
-		w.str(v.text, ind, true)
+		kind := TokenString
+		if v.text == SecretMask {
+			kind = TokenMasked
+		}
+		w.str(v.text, ind, true, kind)
 	}
 }
 
@@ -146,28 +190,36 @@ const maxImplicitKey = 1024
 // up to the colon that follows it.
 func (w *yamlWriter) key(s string, ind int) {
 	// The margin leaves room for what a reader counts beyond the key text.
-	start := len(w.out)
-	w.str(s, ind, false)
+	start, mark := len(w.out), w.spans.mark()
+	w.str(s, ind, false, TokenKey)
 	if len(w.out)-start > maxImplicitKey-24 {
 		k := string(w.out[start:])
-		w.out = append(append(w.out[:start], "? "...), k...)
+		w.spans.reset(mark)
+		w.out = w.out[:start]
+		w.punct("? ")
+		start = len(w.out)
+		w.out = append(w.out, k...)
+		w.spans.add(TokenKey, start, len(w.out))
 		w.out = append(w.out, '\n')
 		w.indent(ind)
 	}
 }
 
-// str writes a string scalar in the style yaml/v3 and kubectl choose:
-// double-quoted when it would read as another type, else plain when it
-// can be, a literal block for several lines, single-quoted for one line
-// of printable text, double-quoted (with escapes) for anything else.
-func (w *yamlWriter) str(s string, ind int, block bool) {
+// str writes a string scalar, recorded as kind, in the style yaml/v3 and
+// kubectl choose: double-quoted when it would read as another type, else
+// plain when it can be, a literal block for several lines, single-quoted
+// for one line of printable text, double-quoted (with escapes) for
+// anything else.
+func (w *yamlWriter) str(s string, ind int, block bool, kind TokenKind) {
+	start := len(w.out)
 	switch {
 	case readsAsOther(s):
 		w.quoted(s)
 	case plainChars(s):
 		w.out = append(w.out, s...)
 	case block && literalSafe(s):
-		w.literal(s, ind)
+		w.literal(s, ind, kind)
+		return
 	case singleQuotable(s):
 		w.out = append(w.out, '\'')
 		w.out = append(w.out, strings.ReplaceAll(s, "'", "''")...)
@@ -175,6 +227,7 @@ func (w *yamlWriter) str(s string, ind int, block bool) {
 	default:
 		w.quoted(s)
 	}
+	w.spans.add(kind, start, len(w.out))
 }
 
 // quoted writes a double-quoted scalar. JSON's escapes are a subset of
@@ -204,10 +257,12 @@ func (w *yamlWriter) quoted(s string) {
 
 // literal writes s, which holds line breaks, as a literal block scalar
 // with the chomping indicator that keeps its trailing newlines exact. Its
-// lines are indented by ind; the caller ends the last one.
-func (w *yamlWriter) literal(s string, ind int) {
+// lines are indented by ind and recorded as kind, one token each; the
+// caller ends the last one.
+func (w *yamlWriter) literal(s string, ind int, kind TokenKind) {
 	body := strings.TrimRight(s, "\n")
 	trailing := len(s) - len(body)
+	start := len(w.out)
 	w.out = append(w.out, '|')
 	if s[0] == ' ' || s[0] == '\n' {
 		// Leading white space would be taken for indentation.
@@ -220,11 +275,14 @@ func (w *yamlWriter) literal(s string, ind int) {
 	default:
 		w.out = append(w.out, '+')
 	}
+	w.spans.add(TokenPunct, start, len(w.out))
 	for line := range strings.SplitSeq(body, "\n") {
 		w.out = append(w.out, '\n')
 		if line != "" {
 			w.indent(ind)
+			start = len(w.out)
 			w.out = append(w.out, line...)
+			w.spans.add(kind, start, len(w.out))
 		}
 	}
 	for i := 1; i < trailing; i++ {
@@ -372,126 +430,168 @@ func IndentJSON(doc json.RawMessage) ([]byte, error) {
 // (hexdump -C).
 func HexDump(b []byte) string { return hex.Dump(b) }
 
-// maxYAMLNodes bounds the nodes one YAML value may expand to through
-// aliases, so a small document cannot blow up.
-const maxYAMLNodes = 1 << 20
-
-// decodeYAML turns a printable value that is one YAML document mapping
-// with apiVersion and kind into an object. It reports false for anything
-// else, which then stays text.
-func decodeYAML(v *Value, b []byte, rev int64) bool {
-	if !bytes.Contains(b, []byte("apiVersion")) || !bytes.Contains(b, []byte("kind")) {
-		return false
+// indentJSON writes the valid JSON text src as json.Indent(dst, src, "",
+// "    ") does, plus a final newline, recording its tokens in spans. It
+// writes what json.Indent writes (the tests hold it to that on every
+// fixture object) because json.Indent cannot say what it wrote; string
+// literals are copied as they are, escapes and all.
+func indentJSON(dst, src []byte, spans *spanList) []byte {
+	depth := 0
+	open := false // after { or [: the next byte opens a line, unless it closes
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			i++
+			continue
+		}
+		if open && c != '}' && c != ']' {
+			open = false
+			depth++
+			dst = jsonNewline(dst, depth)
+		}
+		start := len(dst)
+		switch c {
+		case '{', '[':
+			open = true
+			dst = append(dst, c)
+			i++
+			spans.add(TokenPunct, start, len(dst))
+		case '}', ']':
+			if open {
+				open = false // an empty one stays {} or []
+			} else {
+				depth--
+				dst = jsonNewline(dst, depth)
+				start = len(dst)
+			}
+			dst = append(dst, c)
+			i++
+			spans.add(TokenPunct, start, len(dst))
+		case ',':
+			dst = append(dst, c)
+			i++
+			spans.add(TokenPunct, start, len(dst))
+			dst = jsonNewline(dst, depth)
+		case ':':
+			dst = append(dst, c)
+			i++
+			spans.add(TokenPunct, start, len(dst))
+			dst = append(dst, ' ')
+		case '"':
+			end := stringEnd(src, i)
+			lit := src[i:end]
+			dst = append(dst, lit...)
+			i = end
+			kind := TokenString
+			switch {
+			case nextIsColon(src, i):
+				kind = TokenKey
+			case len(lit) == len(SecretMask)+2 && string(lit[1:len(lit)-1]) == SecretMask:
+				kind = TokenMasked
+			}
+			spans.add(kind, start, len(dst))
+		default: // a number, true, false or null
+			end := i
+			for end < len(src) && !jsonDelimiter(src[end]) {
+				end++
+			}
+			dst = append(dst, src[i:end]...)
+			kind := TokenNumber
+			if c == 't' || c == 'f' || c == 'n' {
+				kind = TokenLiteral
+			}
+			i = end
+			spans.add(kind, start, len(dst))
+		}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		return false
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return false // several documents, or garbage after the first
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return false
-	}
-	budget := maxYAMLNodes
-	root, err := fromYAMLNode(doc.Content[0], &budget, 0)
-	if err != nil || root.kind != jsonObject {
-		return false
-	}
-	if root.getString("apiVersion") == "" || root.getString("kind") == "" {
-		return false
-	}
-	setObject(v, root, rev)
-	return true
+	return append(dst, '\n')
 }
 
-// jsonNumberLiteral matches the number grammar of RFC 8259.
-var jsonNumberLiteral = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
-
-// fromYAMLNode converts a YAML node to an ordered JSON tree, keeping
-// mapping order and number literals.
-func fromYAMLNode(y *yaml.Node, budget *int, depth int) (*jsonNode, error) {
-	*budget--
-	if *budget < 0 {
-		return nil, errors.New("yaml expands to too many nodes")
+// jsonDelimiter reports whether c ends a number or a literal.
+func jsonDelimiter(c byte) bool {
+	switch c {
+	case ',', ':', ']', '}', ' ', '\t', '\r', '\n':
+		return true
 	}
-	if depth > maxJSONDepth {
-		return nil, fmt.Errorf("yaml nesting deeper than %d", maxJSONDepth)
-	}
-	switch y.Kind {
-	case yaml.AliasNode:
-		if y.Alias == nil {
-			return nil, errors.New("yaml alias without a target")
-		}
-		return fromYAMLNode(y.Alias, budget, depth+1)
-	case yaml.MappingNode:
-		n := &jsonNode{kind: jsonObject, members: make([]jsonMember, 0, len(y.Content)/2)}
-		for i := 0; i+1 < len(y.Content); i += 2 {
-			k := y.Content[i]
-			for k.Kind == yaml.AliasNode && k.Alias != nil {
-				k = k.Alias
-			}
-			if k.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("line %d: mapping key is not a scalar", k.Line)
-			}
-			val, err := fromYAMLNode(y.Content[i+1], budget, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			n.members = append(n.members, jsonMember{name: k.Value, value: val})
-		}
-		return n, nil
-	case yaml.SequenceNode:
-		n := &jsonNode{kind: jsonArray, items: make([]*jsonNode, 0, len(y.Content))}
-		for _, c := range y.Content {
-			val, err := fromYAMLNode(c, budget, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			n.items = append(n.items, val)
-		}
-		return n, nil
-	case yaml.ScalarNode:
-		return yamlScalar(y)
-	}
-	return nil, fmt.Errorf("line %d: unexpected yaml node", y.Line)
+	return false
 }
 
-func yamlScalar(y *yaml.Node) (*jsonNode, error) {
-	switch y.ShortTag() {
-	case "!!null":
-		return &jsonNode{kind: jsonNull}, nil
-	case "!!bool":
-		var b bool
-		if err := y.Decode(&b); err != nil {
-			return nil, err
-		}
-		return &jsonNode{kind: jsonBool, boolean: b}, nil
-	case "!!int":
-		lit := strings.TrimPrefix(y.Value, "+")
-		if jsonNumberLiteral.MatchString(lit) {
-			return &jsonNode{kind: jsonNumber, text: lit}, nil
-		}
-		// 0x1f, 0o17, 1_000: the same integer in decimal.
-		i, ok := new(big.Int).SetString(strings.ReplaceAll(y.Value, "_", ""), 0)
-		if !ok {
-			return nil, fmt.Errorf("line %d: integer %q", y.Line, y.Value)
-		}
-		return &jsonNode{kind: jsonNumber, text: i.String()}, nil
-	case "!!float":
-		lit := strings.TrimPrefix(y.Value, "+")
-		if jsonNumberLiteral.MatchString(lit) {
-			return &jsonNode{kind: jsonNumber, text: lit}, nil
-		}
-		f, err := strconv.ParseFloat(strings.ReplaceAll(y.Value, "_", ""), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			// .inf and .nan have no JSON number; keep their spelling.
-			return &jsonNode{kind: jsonString, text: y.Value}, nil
-		}
-		return &jsonNode{kind: jsonNumber, text: strconv.FormatFloat(f, 'g', -1, 64)}, nil
-	default: // !!str, !!timestamp, !!binary and custom tags keep their text
-		return &jsonNode{kind: jsonString, text: y.Value}, nil
+// jsonNewline starts a line indented by depth levels of four spaces.
+func jsonNewline(dst []byte, depth int) []byte {
+	dst = append(dst, '\n')
+	for range depth {
+		dst = append(dst, "    "...)
 	}
+	return dst
+}
+
+// stringEnd returns the index just past the string literal that starts at
+// src[i], a quote.
+func stringEnd(src []byte, i int) int {
+	for j := i + 1; j < len(src); j++ {
+		switch src[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(src)
+}
+
+// nextIsColon reports whether the next byte after white space is a colon:
+// the string before it is a member name.
+func nextIsColon(src []byte, i int) bool {
+	for ; i < len(src); i++ {
+		switch src[i] {
+		case ' ', '\t', '\n', '\r':
+		case ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// HexBytesPerLine is how many bytes a line of a hex dump may show to fit
+// in columns: a multiple of eight, at least eight.
+func HexBytesPerLine(columns int) int {
+	n := 8
+	for hexLineWidth(n+8) <= columns {
+		n += 8
+	}
+	return n
+}
+
+// hexLineWidth is the width of a full line of a hex dump of n bytes: the
+// offset, the bytes in groups of eight, the text between bars.
+func hexLineWidth(n int) int { return 8 + 2 + 3*n + (n-1)/8 + 1 + 1 + n + 1 }
+
+// appendHexDump writes b as hex.Dump does (offset, hex bytes in groups of
+// eight, the printable ASCII between bars), with width bytes a line.
+func appendHexDump(dst, b []byte, width int) []byte {
+	for off := 0; off < len(b); off += width {
+		line := b[off:min(off+width, len(b))]
+		dst = fmt.Appendf(dst, "%08x  ", off)
+		for i := range width {
+			if i < len(line) {
+				dst = append(dst, hexDigits[line[i]>>4], hexDigits[line[i]&0xf], ' ')
+			} else {
+				dst = append(dst, "   "...)
+			}
+			if i%8 == 7 && i+1 < width {
+				dst = append(dst, ' ')
+			}
+		}
+		dst = append(dst, " |"...)
+		for _, c := range line {
+			if c < 32 || c > 126 {
+				c = '.'
+			}
+			dst = append(dst, c)
+		}
+		dst = append(dst, "|\n"...)
+	}
+	return dst
 }

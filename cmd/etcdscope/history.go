@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/aymanbagabas/go-udiff"
 	"github.com/spf13/cobra"
 
 	"github.com/etcdscope/etcdscope/decode"
@@ -98,7 +97,7 @@ func writeHistory(w io.Writer, dec *decode.Decoder, revs []etcdsrc.Revision) err
 		prev := revs[i+1]
 		from := fmt.Sprintf("revision %d", prev.ModRevision)
 		to := fmt.Sprintf("revision %d", r.ModRevision)
-		diff := udiff.Unified(from, to, texts[i+1], texts[i])
+		diff := decode.DiffLines(texts[i+1], texts[i], 3).Unified(from, to)
 		if diff == "" {
 			fmt.Fprintln(w, "(no change in the decoded value)")
 		}
@@ -107,25 +106,17 @@ func writeHistory(w io.Writer, dec *decode.Decoder, revs []etcdsrc.Revision) err
 	return nil
 }
 
-// revisionText is the readable body of one revision, for diffing.
+// revisionText is the readable body of one revision, for diffing: its
+// document without resourceVersion, which changes every revision, or the
+// note that says why it has none to show.
 func revisionText(dec *decode.Decoder, r etcdsrc.Revision) string {
 	if r.Deleted {
 		return ""
 	}
-	v := dec.Decode(r.Key, r.Value, nil) // no resourceVersion: it changes every revision
-	if v.IsObject() {
-		if b, err := decode.YAML(v.Object); err == nil {
-			return string(b)
-		}
+	v := dec.Decode(r.Key, r.Value, r.KeyValue.Meta())
+	doc := decode.Present(v, decode.PresentOptions{StripResourceVersion: true})
+	if doc.Note != "" {
+		return "# " + doc.Note + "\n"
 	}
-	switch v.Encoding {
-	case decode.EncodingText, decode.EncodingYAML:
-		return v.Text + "\n"
-	case decode.EncodingBinary:
-		return decode.HexDump(v.Raw)
-	}
-	if v.Err != nil {
-		return fmt.Sprintf("# %v\n", v.Err)
-	}
-	return fmt.Sprintf("# %s value\n", v.Encoding)
+	return doc.Text
 }
