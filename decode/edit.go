@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// SecretMask is what MaskSecrets puts in place of a secret value.
+// SecretMask is what Present shows in place of a masked secret value.
 const SecretMask = "••••••••"
 
 // lastAppliedAnnotation is where kubectl apply keeps a full copy of the
@@ -29,36 +29,6 @@ func Export(doc json.RawMessage) (json.RawMessage, error) {
 	}
 	exportTree(root)
 	return root.marshal(), nil
-}
-
-// MaskSecrets replaces, in a v1 Secret, every value of data and stringData
-// and the last-applied-configuration annotation with SecretMask, so secret
-// material stays off the screen until revealed. It reports whether
-// anything was masked; other documents come back unchanged.
-func MaskSecrets(doc json.RawMessage) (json.RawMessage, bool) {
-	root, err := parseJSON(doc)
-	if err != nil || !isV1Secret(root) {
-		return doc, false
-	}
-	if !secretValues(root, true) {
-		return doc, false
-	}
-	return root.marshal(), true
-}
-
-// FoldManagedFields removes metadata.managedFields, which dwarfs most
-// objects and rarely matters when reading one, and returns how many
-// entries it had.
-func FoldManagedFields(doc json.RawMessage) (json.RawMessage, int) {
-	root, err := parseJSON(doc)
-	if err != nil {
-		return doc, 0
-	}
-	mf := root.get("metadata").remove("managedFields")
-	if mf == nil {
-		return doc, 0
-	}
-	return root.marshal(), len(mf.items)
 }
 
 // CreationTime reads an object's metadata.creationTimestamp; zero when the

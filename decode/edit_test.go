@@ -62,9 +62,9 @@ func TestMaskSecrets(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out, masked := MaskSecrets(json.RawMessage(c.in))
+			out, masked := maskSecrets(json.RawMessage(c.in))
 			if string(out) != c.want || masked != c.masked {
-				t.Errorf("MaskSecrets = %s, %v\nwant           %s, %v", out, masked, c.want, c.masked)
+				t.Errorf("maskSecrets = %s, %v\nwant           %s, %v", out, masked, c.want, c.masked)
 			}
 			if masked && strings.Contains(string(out), "aHVudGVyMg") {
 				t.Error("secret data left visible")
@@ -80,14 +80,14 @@ func TestFoldManagedFields(t *testing.T) {
 	if want == 0 {
 		t.Fatal("fixture pod has no managedFields")
 	}
-	out, n := FoldManagedFields(v.Object)
+	out, n := foldManagedFields(v.Object)
 	if n != want {
-		t.Errorf("FoldManagedFields counted %d, want %d", n, want)
+		t.Errorf("foldManagedFields counted %d, want %d", n, want)
 	}
 	if strings.Contains(string(out), "managedFields") || !strings.Contains(string(out), `"name":"web-6bbcb4d55f-5z72c"`) {
 		t.Errorf("folded: %.200s", out)
 	}
-	again, n := FoldManagedFields(out)
+	again, n := foldManagedFields(out)
 	if n != 0 || string(again) != string(out) {
 		t.Errorf("second fold changed the document or counted %d", n)
 	}

@@ -55,7 +55,7 @@ func FuzzDecode(f *testing.F) {
 		if _, err := Export(v.Object); err != nil {
 			t.Fatalf("object does not export: %v", err)
 		}
-		MaskSecrets(v.Object)
-		FoldManagedFields(v.Object)
+		maskSecrets(v.Object)
+		foldManagedFields(v.Object)
 	})
 }

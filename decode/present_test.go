@@ -193,7 +193,7 @@ func TestPresentManagedFields(t *testing.T) {
 			}
 			// The comment is all that stands for them: the YAML reads back as
 			// the object without managedFields.
-			bare, _ := FoldManagedFields(v.Object)
+			bare, _ := foldManagedFields(v.Object)
 			if d := yamlReadsAs(t, folded.Text, bare); d != "" {
 				t.Error(d)
 			}

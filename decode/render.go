@@ -2,7 +2,6 @@ package decode
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -425,10 +424,6 @@ func IndentJSON(doc json.RawMessage) ([]byte, error) {
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil
 }
-
-// HexDump renders binary bytes as the classic offset / hex / ASCII dump
-// (hexdump -C).
-func HexDump(b []byte) string { return hex.Dump(b) }
 
 // indentJSON writes the valid JSON text src as json.Indent(dst, src, "",
 // "    ") does, plus a final newline, recording its tokens in spans. It

@@ -189,11 +189,11 @@ func TestIndentJSON(t *testing.T) {
 }
 
 func TestHexDump(t *testing.T) {
-	got := HexDump([]byte("k8s\x00\x0a\x0bhello, world!\xff"))
+	got := hexDump([]byte("k8s\x00\x0a\x0bhello, world!\xff"))
 	want := "00000000  6b 38 73 00 0a 0b 68 65  6c 6c 6f 2c 20 77 6f 72  |k8s...hello, wor|\n" +
 		"00000010  6c 64 21 ff                                       |ld!.|\n"
 	if got != want {
-		t.Errorf("HexDump:\n%s\nwant:\n%s", got, want)
+		t.Errorf("hexDump:\n%s\nwant:\n%s", got, want)
 	}
 }
 

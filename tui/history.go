@@ -65,6 +65,8 @@ type historyPane struct {
 	focused bool
 	reveal  bool
 	secret  bool // a revision holds secret data: x reveals it
+	// diffText is the diff shown, without color.
+	diffText string
 }
 
 // historyMsg carries a key's revisions.
@@ -81,6 +83,7 @@ type historyDiffMsg struct {
 	content string
 	note    string
 	secret  bool // a revision shown holds secret data
+	plain   string
 }
 
 func newHistoryPane(c *common) historyPane {
@@ -102,7 +105,7 @@ func loadHistoryCmd(c *common, gen int, k string) tea.Cmd {
 // the object pane is.
 func diffRevisionsCmd(c *common, pal palette, gen int, older, newer etcdsrc.Revision, hasOlder, reveal bool) tea.Cmd {
 	return func() tea.Msg {
-		o := renderOpts{mode: modeYAML, reveal: reveal}
+		o := renderOpts{mode: modeYAML, reveal: reveal, forDiff: true}
 		secret := false
 		render := func(r etcdsrc.Revision) rendered {
 			if r.Deleted {
@@ -121,12 +124,12 @@ func diffRevisionsCmd(c *common, pal palette, gen int, older, newer etcdsrc.Revi
 			return historyDiffMsg{gen: gen, content: after.content, note: label + ": the oldest revision held", secret: secret}
 		}
 		before := render(older)
-		content, _, changed := diffLines(pal, before.plain, after.plain, false)
+		content, plain, changed := diffLines(pal, before.plain, after.plain, false)
 		note := fmt.Sprintf("rev %s → %s: %d lines changed", formatCount(older.ModRevision), formatCount(newer.ModRevision), changed)
 		if changed == 0 {
 			content = "(no difference)"
 		}
-		return historyDiffMsg{gen: gen, content: content, note: note, secret: secret}
+		return historyDiffMsg{gen: gen, content: content, plain: plain, note: note, secret: secret}
 	}
 }
 
@@ -153,7 +156,7 @@ func (h historyPane) Update(msg tea.Msg) (historyPane, tea.Cmd) {
 		if msg.gen != h.gen {
 			return h, nil
 		}
-		h.note, h.secret = msg.note, msg.secret
+		h.note, h.secret, h.diffText = msg.note, msg.secret, msg.plain
 		h.vp.SetContent(msg.content)
 		h.vp.GotoTop()
 		return h, nil

@@ -201,7 +201,7 @@ func secretWithData(t *testing.T) string {
 	var secret string
 	_, err := src.Range(context.Background(), "/registry/secrets/", 0, func(kv etcdsrc.KeyValue) error {
 		v := dec.Decode(kv.Key, kv.Value, nil)
-		if _, masked := decode.MaskSecrets(v.Object); masked && secret == "" {
+		if decode.Present(v, decode.PresentOptions{Secrets: decode.SecretsMasked}).Masked && secret == "" {
 			secret = kv.Key
 		}
 		return nil

@@ -216,6 +216,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
+		cmd = m.obj.fitWidth()
 	case tea.MouseMsg:
 		cmd = m.handleMouse(msg)
 	case childrenMsg:

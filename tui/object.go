@@ -335,6 +335,14 @@ func (o *objectPane) viewKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// fitWidth renders the hex dump again when the pane's width changed.
+func (o *objectPane) fitWidth() tea.Cmd {
+	if o.opts.mode != modeRaw || !o.has || o.r.width == o.width {
+		return nil
+	}
+	return o.toggle(func(*renderOpts) {})
+}
+
 // toggle changes a render option and renders again in a Cmd.
 func (o *objectPane) toggle(f func(*renderOpts)) tea.Cmd {
 	f(&o.opts)
@@ -475,6 +483,7 @@ func (o objectPane) saveName() string {
 
 func (o *objectPane) SetSize(w, h int) {
 	o.width, o.height = w, h
+	o.opts.width = w
 	o.vp.Width = w
 	o.fixHeight()
 }

@@ -126,7 +126,7 @@ func TestOpenObjectShowsYAMLAndHeader(t *testing.T) {
 			t.Errorf("screen lacks %q:\n%s", want, view)
 		}
 	}
-	if strings.Contains(o.r.plain, "managedFields") && o.r.folded > 0 {
+	if strings.Contains(o.r.plain, "managedFields:\n") && o.r.folded > 0 {
 		t.Errorf("managedFields not folded by default")
 	}
 }
@@ -160,8 +160,9 @@ func TestObjectTogglesJSONManagedFieldsRaw(t *testing.T) {
 	}
 	d.key("r")
 	d.until("raw", func(m *Model) bool { return !m.obj.loading })
-	if d.m.obj.r.plain != decode.HexDump(d.m.obj.kv.Value) {
-		t.Errorf("r did not show the hex dump of the stored bytes")
+	hex := decode.Present(d.m.obj.val, decode.PresentOptions{Format: decode.FormatHex, HexWidth: decode.HexBytesPerLine(d.m.obj.width)})
+	if d.m.obj.r.plain != hex.Text {
+		t.Errorf("r did not show the hex dump of the stored bytes at the pane's width")
 	}
 	if !strings.Contains(d.m.obj.r.plain, "6b 38 73 00") { // "k8s\x00"
 		t.Errorf("hex dump lacks the protobuf magic:\n%.200s", d.m.obj.r.plain)
@@ -187,7 +188,7 @@ func TestSecretMaskedUntilRevealed(t *testing.T) {
 	var secret string
 	_, err := src.Range(context.Background(), "/registry/secrets/", 0, func(kv etcdsrc.KeyValue) error {
 		v := d.m.c.dec.Decode(kv.Key, kv.Value, nil)
-		if _, masked := decode.MaskSecrets(v.Object); masked && secret == "" {
+		if decode.Present(v, decode.PresentOptions{Secrets: decode.SecretsMasked}).Masked && secret == "" {
 			secret = kv.Key
 		}
 		return nil
@@ -207,6 +208,9 @@ func TestSecretMaskedUntilRevealed(t *testing.T) {
 	d.until("revealed", func(m *Model) bool { return !m.obj.loading })
 	if d.m.obj.r.masked || strings.Contains(d.m.obj.r.plain, decode.SecretMask) {
 		t.Fatalf("x did not reveal:\n%s", d.m.obj.r.plain)
+	}
+	if !strings.Contains(d.m.obj.r.plain, "\nstringData:\n") || !strings.Contains(d.m.View(), "secrets revealed") {
+		t.Errorf("x does not show the data decoded, as stringData, marked revealed:\n%s", d.m.obj.r.plain)
 	}
 	d.key("x")
 	d.until("hidden", func(m *Model) bool { return !m.obj.loading })
@@ -443,6 +447,12 @@ func TestHistoryDiff(t *testing.T) {
 	view := d.m.View()
 	if !strings.Contains(view, "3 revisions held") || !strings.Contains(view, "lines changed") {
 		t.Errorf("history screen:\n%s", view)
+	}
+	// The newest against the one before: the changed line, both sides,
+	// and not the resourceVersion, which changes with every revision.
+	diff := d.m.hist.diffText
+	if !hasLine(diff, "- ", "v001") || !hasLine(diff, "+ ", "v002") || strings.Contains(diff, "resourceVersion") {
+		t.Errorf("diff of the newest revision:\n%s", diff)
 	}
 	d.key("j", "j") // the oldest: nothing older to diff with
 	d.until("oldest", func(m *Model) bool { return strings.Contains(m.hist.note, "oldest") })
