@@ -508,30 +508,34 @@ func (t treePane) rowView(r keytree.Row, selected bool, s *Styles) string {
 	return t.selectStyle(spread(left, right+" ", w), selected, s)
 }
 
-// markView draws a row's mark: what a watch event did to it lately.
-func markView(m keytree.Mark, s *Styles) string {
-	switch m {
-	case keytree.MarkAdd:
-		return s.MarkAdd.Render("+ new")
-	case keytree.MarkMod:
-		return s.MarkMod.Render("● mod")
-	case keytree.MarkDel:
-		return s.MarkDel.Render("- del")
+// markView draws a row's mark, what a watch event did to it lately: a
+// glyph and a word ("+ new"), or the glyph alone for a list's gutter.
+func markView(m keytree.Mark, s *Styles) string { return markDraw(m, s, true) }
+
+// markGlyph is a mark in one cell (a space for none).
+func markGlyph(m keytree.Mark, s *Styles) string {
+	if m == keytree.MarkNone {
+		return " "
 	}
-	return ""
+	return markDraw(m, s, false)
 }
 
-// markGlyph is a mark in one cell, for a list's gutter.
-func markGlyph(m keytree.Mark, s *Styles) string {
+func markDraw(m keytree.Mark, s *Styles, word bool) string {
+	glyph, style := "", s.MarkAdd
 	switch m {
 	case keytree.MarkAdd:
-		return s.MarkAdd.Render("+")
+		glyph = "+"
 	case keytree.MarkMod:
-		return s.MarkMod.Render("●")
+		glyph, style = "●", s.MarkMod
 	case keytree.MarkDel:
-		return s.MarkDel.Render("-")
+		glyph, style = "-", s.MarkDel
+	default:
+		return ""
 	}
-	return " "
+	if word {
+		glyph += " " + m.String()
+	}
+	return style.Render(glyph)
 }
 
 func (t treePane) selectStyle(line string, selected bool, s *Styles) string {
