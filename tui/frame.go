@@ -20,6 +20,15 @@ func fit(s string, w int) string {
 	return s + strings.Repeat(" ", w-sw)
 }
 
+// truncRight cuts s (which may hold ANSI sequences) to w cells, ending in
+// "…" when it was cut.
+func truncRight(s string, w int) string {
+	if lipgloss.Width(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
 // truncLeft keeps the right end of s within w cells, since the end of a key
 // (the object's name) says more than its start.
 func truncLeft(s string, w int) string {

@@ -67,6 +67,8 @@ type historyPane struct {
 	secret  bool // a revision holds secret data: x reveals it
 	// diffText is the diff shown, without color.
 	diffText string
+	// at is the revision to select once the revisions arrive.
+	at int64
 }
 
 // historyMsg carries a key's revisions.
@@ -133,10 +135,10 @@ func diffRevisionsCmd(c *common, pal palette, gen int, older, newer etcdsrc.Revi
 	}
 }
 
-// open loads the history of k.
-func (h *historyPane) open(k string, reveal bool) tea.Cmd {
+// open loads the history of k; at, when not 0, is the revision to select.
+func (h *historyPane) open(k string, reveal bool, at int64) tea.Cmd {
 	h.gen++
-	h.key, h.revs, h.err, h.loading = k, nil, nil, true
+	h.key, h.revs, h.err, h.loading, h.at = k, nil, nil, true, at
 	h.cursor, h.base, h.note, h.reveal, h.secret = 0, -1, "", reveal, false
 	h.win.offset = 0
 	h.vp.SetContent("")
@@ -150,6 +152,11 @@ func (h historyPane) Update(msg tea.Msg) (historyPane, tea.Cmd) {
 			return h, nil
 		}
 		h.loading, h.err, h.revs = false, msg.err, msg.revs
+		for i, r := range h.revs {
+			if r.ModRevision == h.at {
+				h.cursor = i
+			}
+		}
 		h.SetSize(h.width, h.height) // the list's height follows the revisions
 		return h, h.diff()
 	case historyDiffMsg:

@@ -268,15 +268,18 @@ func (m *Model) historyKey() string {
 	return m.obj.key
 }
 
-func (m *Model) openHistory() tea.Cmd {
-	k := m.historyKey()
+func (m *Model) openHistory() tea.Cmd { return m.openHistoryAt(m.historyKey(), 0) }
+
+// openHistoryAt shows the history of k with revision rev selected (0:
+// the newest).
+func (m *Model) openHistoryAt(k string, rev int64) tea.Cmd {
 	if k == "" {
 		return nil
 	}
 	m.right = rightHistory
 	m.setFocus(focusRight)
 	m.layout()
-	return m.hist.open(k, m.obj.opts.reveal)
+	return m.hist.open(k, m.obj.opts.reveal, rev)
 }
 
 // promptKey hands a key to the open prompt.

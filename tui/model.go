@@ -250,6 +250,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		cmd = m.handlePrompt(msg)
 	case openKeyMsg:
 		cmd = m.openKey(msg.key, msg.focus)
+	case openHistoryMsg:
+		cmd = m.openHistoryAt(msg.key, msg.rev)
+	case eventSummariesMsg:
+		m.events, cmd = m.events.Update(msg)
 	case previewMsg:
 		cmd = m.preview(msg)
 	case statusMsg, statusTickMsg, crdsMsg, namespacesMsg:

@@ -533,9 +533,29 @@ func TestWatchFollowsPutsAndDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.until("the change", func(m *Model) bool { return m.obj.diffNote != "" })
+	// The log says which field changed, for the line on screen.
+	d.until("the change summarized", func(m *Model) bool {
+		for i := range m.events.rows {
+			if r := m.events.at(i); r.key == k && strings.Contains(r.summary, "last-applied-configuration") {
+				return true
+			}
+		}
+		return false
+	})
 	if !hasLine(d.m.obj.diffPlain, "+ ", `"LOG_LEVEL":"warn"`) || !hasLine(d.m.obj.diffPlain, "- ", `"LOG_LEVEL":"info"`) {
 		t.Errorf("diff does not show the change:\n%s", d.m.obj.diffPlain)
 	}
+	// Enter on that event opens the key's history at its revision.
+	changeRev := d.m.obj.kv.ModRevision
+	for d.m.focus != focusEvents {
+		d.key("tab")
+	}
+	d.key("G", "enter")
+	d.until("the history at the event", func(m *Model) bool { return m.right == rightHistory && len(m.hist.revs) > 1 })
+	if got := d.m.hist.revs[d.m.hist.cursor].ModRevision; got != changeRev {
+		t.Errorf("history opened at rev %d, want the event's %d", got, changeRev)
+	}
+	d.key("esc")
 
 	if _, err := client.Delete(ctx, k); err != nil {
 		t.Fatal(err)

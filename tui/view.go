@@ -130,6 +130,9 @@ func (m *Model) View() string {
 				title += fmt.Sprintf(" · paused, %s held", formatCount(int64(len(m.w.held))))
 			}
 		}
+		if t := m.events.title(); t != "" {
+			title += " · " + t
+		}
 		parts = append(parts, box(s, title, m.events.View(), m.width, g.eventsH, m.focus == focusEvents))
 	}
 	parts = append(parts, m.footerView())

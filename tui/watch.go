@@ -310,7 +310,7 @@ func (m *Model) applyEvents(evs []etcdsrc.Event) tea.Cmd {
 	if !hadLog {
 		m.layout()
 	}
-	var cmds []tea.Cmd
+	cmds := []tea.Cmd{m.events.askSummaries()}
 	var last *etcdsrc.Event
 	for i := range evs {
 		ev := &evs[i]
