@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -68,14 +69,16 @@ type historyPane struct {
 	// diffText is the diff shown, without color.
 	diffText string
 	// at is the revision to select once the revisions arrive.
-	at int64
+	at    int64
+	forms []string
 }
 
 // historyMsg carries a key's revisions.
 type historyMsg struct {
-	gen  int
-	key  string
-	revs []etcdsrc.Revision
+	gen   int
+	key   string
+	revs  []etcdsrc.Revision
+	forms []string // each revision's encoding, as formOf says it
 	err  error
 }
 
@@ -99,7 +102,15 @@ func loadHistoryCmd(c *common, gen int, k string) tea.Cmd {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
 		revs, err := c.src.History(ctx, k)
-		return historyMsg{gen: gen, key: k, revs: revs, err: err}
+		// Each revision's encoding and encryption key: what a key
+		// rotation needs to see.
+		forms := make([]string, len(revs))
+		for i, r := range revs {
+			if !r.Deleted {
+				forms[i] = formOf(c.dec.Decode(r.Key, r.Value, nil))
+			}
+		}
+		return historyMsg{gen: gen, key: k, revs: revs, forms: forms, err: err}
 	})
 }
 
@@ -109,11 +120,14 @@ func diffRevisionsCmd(c *common, pal palette, gen int, older, newer etcdsrc.Revi
 	return func() tea.Msg {
 		o := renderOpts{mode: modeYAML, reveal: reveal, forDiff: true}
 		secret := false
+		values := map[int64]decode.Value{}
 		render := func(r etcdsrc.Revision) rendered {
 			if r.Deleted {
 				return rendered{}
 			}
-			out := renderValue(pal, c.dec.Decode(r.Key, r.Value, r.KeyValue.Meta()), o)
+			v := c.dec.Decode(r.Key, r.Value, r.KeyValue.Meta())
+			values[r.ModRevision] = v
+			out := renderValue(pal, v, o)
 			secret = secret || out.secret
 			return out
 		}
@@ -126,6 +140,9 @@ func diffRevisionsCmd(c *common, pal palette, gen int, older, newer etcdsrc.Revi
 			return historyDiffMsg{gen: gen, content: after.content, note: label + ": the oldest revision held", secret: secret}
 		}
 		before := render(older)
+		if msg, ok := undiffable(gen, older, newer, values[older.ModRevision], values[newer.ModRevision]); ok {
+			return msg
+		}
 		content, plain, changed := diffLines(pal, before.plain, after.plain, false)
 		note := fmt.Sprintf("rev %s → %s: %d lines changed", formatCount(older.ModRevision), formatCount(newer.ModRevision), changed)
 		if changed == 0 {
@@ -133,6 +150,40 @@ func diffRevisionsCmd(c *common, pal palette, gen int, older, newer etcdsrc.Revi
 		}
 		return historyDiffMsg{gen: gen, content: content, plain: plain, note: note, secret: secret}
 	}
+}
+
+// undiffable is what the history says instead of a diff when a side is
+// still encrypted or does not decode: ciphertext is never diffed against
+// YAML, nor against other ciphertext.
+func undiffable(gen int, older, newer etcdsrc.Revision, ov, nv decode.Value) (historyDiffMsg, bool) {
+	opaque := func(r etcdsrc.Revision, v decode.Value) bool {
+		return !r.Deleted && (v.Err != nil || (v.Encryption != nil && !v.Encryption.Decrypted))
+	}
+	oo, no := opaque(older, ov), opaque(newer, nv)
+	if !oo && !no {
+		return historyDiffMsg{}, false
+	}
+	label := fmt.Sprintf("rev %s → %s", formatCount(older.ModRevision), formatCount(newer.ModRevision))
+	var text string
+	switch {
+	case oo && no && bytes.Equal(older.Value, newer.Value):
+		text = "(no change: the same stored bytes)"
+	case oo && no:
+		text = fmt.Sprintf("ciphertext changed, %s → %s; give --encryption-config to compare", formatSize(len(older.Value)), formatSize(len(newer.Value)))
+	default:
+		r, v := newer, nv
+		if oo {
+			r, v = older, ov
+		}
+		why := "it does not decode"
+		if v.Err != nil {
+			why = v.Err.Error()
+		} else if v.Encryption.Reason != "" {
+			why = "still encrypted: " + v.Encryption.Reason
+		}
+		text = fmt.Sprintf("rev %s cannot be compared (%s)", formatCount(r.ModRevision), why)
+	}
+	return historyDiffMsg{gen: gen, content: text, plain: text, note: label + ": not compared"}, true
 }
 
 // open loads the history of k; at, when not 0, is the revision to select.
@@ -151,7 +202,7 @@ func (h historyPane) Update(msg tea.Msg) (historyPane, tea.Cmd) {
 		if msg.gen != h.gen {
 			return h, nil
 		}
-		h.loading, h.err, h.revs = false, msg.err, msg.revs
+		h.loading, h.err, h.revs, h.forms = false, msg.err, msg.revs, msg.forms
 		for i, r := range h.revs {
 			if r.ModRevision == h.at {
 				h.cursor = i
@@ -295,6 +346,9 @@ func (h historyPane) View() string {
 			cur = "› "
 		}
 		what := fmt.Sprintf("v%-3d %9s", r.Version, formatSize(len(r.Value)))
+		if i < len(h.forms) && h.forms[i] != "" {
+			what += "  " + s.Badge.Render(h.forms[i])
+		}
 		if r.Deleted {
 			what = s.EventDelete.Render("deleted")
 		}

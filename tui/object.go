@@ -594,20 +594,34 @@ func (o objectPane) metaParts(s *Styles) []string {
 // badge names the value's encoding, and its encryption when it has one.
 func (o objectPane) badge(s *Styles) string {
 	v := o.val
+	switch {
+	case v.Err != nil:
+		return s.BadgeError.Render(formOf(v))
+	case v.Encryption != nil:
+		return s.BadgeEncrypted.Render(formOf(v))
+	}
+	return s.Badge.Render(formOf(v))
+}
+
+// formOf says how a value is stored: its encoding, after its encryption
+// provider and key ("aescbc:key1 → protobuf"), or that it stays
+// encrypted ("encrypted kms:vault"); "✗" marks one that does not decode.
+func formOf(v decode.Value) string {
 	if v.Err != nil {
-		return s.BadgeError.Render(string(v.Encoding) + " ✗")
+		return string(v.Encoding) + " ✗"
 	}
-	if e := v.Encryption; e != nil {
-		name := e.Provider
-		if e.KeyName != "" {
-			name += ":" + e.KeyName
-		}
-		if e.Decrypted {
-			return s.BadgeEncrypted.Render(name) + s.Dim.Render("→") + s.Badge.Render(string(v.Encoding))
-		}
-		return s.BadgeEncrypted.Render("encrypted " + name)
+	e := v.Encryption
+	if e == nil {
+		return string(v.Encoding)
 	}
-	return s.Badge.Render(string(v.Encoding))
+	name := e.Provider
+	if e.KeyName != "" {
+		name += ":" + e.KeyName
+	}
+	if e.Decrypted {
+		return name + " → " + string(v.Encoding)
+	}
+	return "encrypted " + name
 }
 
 func (o objectPane) noteParts(s *Styles) []string {

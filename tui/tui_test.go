@@ -445,7 +445,7 @@ func TestHistoryDiff(t *testing.T) {
 		t.Fatalf("%d revisions, want 3", len(d.m.hist.revs))
 	}
 	view := d.m.View()
-	if !strings.Contains(view, "3 revisions held") || !strings.Contains(view, "lines changed") {
+	if !strings.Contains(view, "3 revisions held") || !strings.Contains(view, "lines changed") || !strings.Contains(view, "protobuf") {
 		t.Errorf("history screen:\n%s", view)
 	}
 	// The newest against the one before: the changed line, both sides,
