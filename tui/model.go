@@ -198,6 +198,9 @@ func (m *Model) Init() tea.Cmd {
 // pane's), window size to layout, data messages to the pane that owns
 // them.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if succeeded(msg) {
+		m.st.lastErr = "" // an error shows until the next thing that works
+	}
 	cmd := m.route(msg)
 	if failedRead(msg) {
 		// A read failed: ask at once how the source is, rather than at
@@ -268,6 +271,25 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		cmd = m.handleSaved(msg)
 	}
 	return cmd
+}
+
+// succeeded reports a reply of something the user asked for that worked.
+func succeeded(msg tea.Msg) bool {
+	switch msg := msg.(type) {
+	case childrenMsg:
+		return msg.err == nil
+	case objectLoadedMsg:
+		return msg.err == nil
+	case kindListMsg:
+		return msg.err == nil
+	case historyMsg:
+		return msg.err == nil
+	case copiedMsg:
+		return msg.err == nil
+	case savedMsg:
+		return msg.err == nil && !msg.exists
+	}
+	return false
 }
 
 // failedRead reports a reply of a read that failed for want of an answer

@@ -311,6 +311,18 @@ func TestKindCommandErrors(t *testing.T) {
 	if d.m.st.lastErr != "" {
 		t.Errorf("esc did not clear the error")
 	}
+	// An error also goes with the next thing that works.
+	d.key(":")
+	d.typeText("deploymnets")
+	d.key("enter")
+	d.until("the error", func(m *Model) bool { return m.st.lastErr != "" })
+	d.key(":")
+	d.typeText("deploy")
+	d.key("enter")
+	d.until("the list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	if d.m.st.lastErr != "" || !strings.Contains(d.m.footerView(), "quit") {
+		t.Errorf("the error stayed after a command that worked: %q", d.m.footerView())
+	}
 }
 
 func TestCRDKindsFromTheData(t *testing.T) {
