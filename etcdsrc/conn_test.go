@@ -132,7 +132,10 @@ func TestNewLiveUnreachable(t *testing.T) {
 		t.Fatal("NewLive to a closed port succeeded")
 	}
 	msg := err.Error()
-	for _, want := range []string{"cannot reach etcd", ep, "300ms", "--endpoints"} {
+	if !errors.Is(err, ErrUnreachable) {
+		t.Errorf("error %v is not ErrUnreachable", err)
+	}
+	for _, want := range []string{"refused the connection", ep, "--endpoints", "ETCDCTL_ENDPOINTS"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)
 		}
@@ -151,7 +154,7 @@ func TestNewLiveTLSHandshake(t *testing.T) {
 	cfg.CACert = writeCA(t)
 	cfg.DialTimeout = 500 * time.Millisecond
 	_, err := NewLive(testCtx(t), cfg)
-	if err == nil || !strings.Contains(err.Error(), "tls handshake with etcd at "+ep+" failed") {
+	if err == nil || !strings.Contains(err.Error(), "etcd at "+ep+" speaks plain text, not TLS: use http://"+ep) {
 		t.Fatalf("TLS to a plain-text server: %v", err)
 	}
 }
