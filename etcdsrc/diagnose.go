@@ -81,6 +81,8 @@ func usesTLS(ep string, tlsCfg *tls.Config) bool {
 type prober struct {
 	tls *tls.Config
 	cfg *Config
+	// within is the time the messages say was waited for an answer.
+	within time.Duration
 }
 
 // probe connects to ep and speaks TLS (when the client would) and HTTP/2
@@ -94,7 +96,7 @@ func (p prober) probe(ctx context.Context, ep string) error {
 	if !ok {
 		deadline = time.Now().Add(dialTimeout(*p.cfg))
 	}
-	wait := time.Until(deadline).Round(time.Millisecond)
+	wait := p.within
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", host)
 	switch {
@@ -244,15 +246,18 @@ func (p prober) probePlain(ctx context.Context, ep, host string, conn net.Conn, 
 // http2Hello sends the HTTP/2 client preface and reads the server's first
 // frame, which a gRPC server sends at once: its SETTINGS.
 func http2Hello(conn net.Conn) error {
-	if _, err := conn.Write([]byte(http2.ClientPreface)); err != nil {
-		return err
-	}
+	// A write may fail because the server already sent an alert and hung
+	// up: read anyway, as the alert is the answer.
+	_, werr := conn.Write([]byte(http2.ClientPreface))
 	fr := http2.NewFramer(conn, conn)
-	if err := fr.WriteSettings(); err != nil {
-		return err
+	if werr == nil {
+		werr = fr.WriteSettings()
 	}
 	f, err := fr.ReadFrame()
-	if err != nil {
+	switch {
+	case err != nil && remoteAlert(err) == "" && werr != nil:
+		return werr
+	case err != nil:
 		return err
 	}
 	if _, ok := f.(*http2.SettingsFrame); !ok {

@@ -11,6 +11,8 @@ import (
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Status describes the cluster without needing a leader: the members (a
@@ -220,7 +222,7 @@ func (l *Live) memberStatus(ctx context.Context, url string) (*clientv3.StatusRe
 			return nil, fmt.Errorf("status of %s: %w", url, normalize(a.err))
 		case <-grace.C:
 			probed = make(chan error, 1)
-			go func() { probed <- l.prober().probe(ctx, url) }()
+			go func() { probed <- l.prober(l.memberTimeout()).probe(ctx, url) }()
 		}
 	}
 }
@@ -228,7 +230,9 @@ func (l *Live) memberStatus(ctx context.Context, url string) (*clientv3.StatusRe
 // unanswered reports a read that failed for want of an answer in time, or
 // because the member had no leader to ask.
 func unanswered(err error) bool {
-	if connFailure(err) {
+	// Canceled here is the server's doing (the callers check their own
+	// context): etcd cancels a watch that requires a leader it lost.
+	if connFailure(err) || status.Code(err) == codes.Canceled {
 		return true
 	}
 	var ee rpctypes.EtcdError
