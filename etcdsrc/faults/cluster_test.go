@@ -535,3 +535,40 @@ func TestNoSpace(t *testing.T) {
 	}
 	t.Logf("alarms: %q", st.Alarms)
 }
+
+// TestStatusWithSilentMember holds a member's port open and silent, as a
+// hung member does: Status still answers within its short deadline, with
+// that member's error saying it does not answer, and the others' status.
+func TestStatusWithSilentMember(t *testing.T) {
+	c := three.get(t)
+	w := writer(t, c)
+	victim := follower(t, c, w)
+	l := live(t, config(c.Endpoints()...))
+	restart(t, c, victim)
+	if err := c.Blackhole(victim); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	st, err := l.Status(testCtx(t))
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("status with a silent member took %v", took.Round(time.Millisecond))
+	for _, m := range st.Members {
+		silent := m.ClientURLs[0] == c.Endpoints()[victim]
+		if silent != (m.Err != nil) {
+			t.Errorf("member %s: error %v", m.Name, m.Err)
+		}
+		if silent && (m.Err == nil || !strings.Contains(m.Err.Error(), "did not answer")) {
+			t.Errorf("the silent member's error: %v", m.Err)
+		}
+	}
+	if st.Answering != 2 || st.NoLeader || st.LeaderID == 0 {
+		t.Errorf("status: %+v", st)
+	}
+	// Three seconds is the explorer's poll: a member lost must show in one.
+	if took > 3*time.Second {
+		t.Errorf("status took %v with a silent member", took)
+	}
+}
