@@ -26,14 +26,16 @@ const unaryPageKeys = 256
 // stream, reads its first chunk and cancels it. Servers without
 // RangeStream answer Unimplemented once; the unary way is used from then on.
 func (l *Live) Children(ctx context.Context, prefix string, opts ChildrenOptions) (ChildPage, error) {
-	page, err := l.children(ctx, prefix, opts)
-	if err != nil {
-		if isCompacted(err) {
-			return ChildPage{}, fmt.Errorf("list %q: %w", prefix, l.compactedError(ctx, prefix, opts.Rev))
+	return guarded(ctx, l, fmt.Sprintf("list %q", prefix), func(ctx context.Context) (ChildPage, error) {
+		page, err := l.children(ctx, prefix, opts)
+		if err != nil {
+			if isCompacted(err) {
+				return ChildPage{}, fmt.Errorf("list %q: %w", prefix, l.compactedError(ctx, prefix, opts.Rev))
+			}
+			return ChildPage{}, l.readError(ctx, "list", prefix, err)
 		}
-		return ChildPage{}, readError("list", prefix, err)
-	}
-	return page, nil
+		return page, nil
+	})
 }
 
 // folder turns keys, in key order, into the children of one level.
@@ -225,6 +227,12 @@ func (l *Live) unaryStep(ctx context.Context, f *folder, start, end string, rev 
 
 // Count returns how many keys lie under prefix with one count-only range.
 func (l *Live) Count(ctx context.Context, prefix string, rev int64) (int64, error) {
+	return guarded(ctx, l, fmt.Sprintf("count %q", prefix), func(ctx context.Context) (int64, error) {
+		return l.count(ctx, prefix, rev)
+	})
+}
+
+func (l *Live) count(ctx context.Context, prefix string, rev int64) (int64, error) {
 	start := childrenStart(prefix, "")
 	end := clientv3.GetPrefixRangeEnd(prefix)
 	if prefix == "" {
@@ -235,7 +243,7 @@ func (l *Live) Count(ctx context.Context, prefix string, rev int64) (int64, erro
 		if isCompacted(err) {
 			return 0, fmt.Errorf("count %q: %w", prefix, l.compactedError(ctx, prefix, rev))
 		}
-		return 0, readError("count", prefix, err)
+		return 0, l.readError(ctx, "count", prefix, err)
 	}
 	return resp.Count, nil
 }

@@ -356,9 +356,9 @@ func sleepCtx(ctx context.Context, wait *time.Duration) bool {
 
 // isFatal reports an error that trying again cannot fix: the user may not
 // read the prefix or its credentials are refused, etcd refuses the request
-// as malformed or unknown, or the source cannot watch.
+// as malformed or unknown, or the source cannot watch or is closed.
 func isFatal(err error) bool {
-	if errors.Is(err, ErrPermissionDenied) || errors.Is(err, ErrAuthRequired) || errors.Is(err, ErrNoWatch) {
+	if errors.Is(err, ErrPermissionDenied) || errors.Is(err, ErrAuthRequired) || errors.Is(err, ErrNoWatch) || errors.Is(err, ErrClosed) {
 		return true
 	}
 	code := status.Code(err)

@@ -5,8 +5,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,8 +26,14 @@ var ErrPermissionDenied = errors.New("permission denied: the etcd user's roles d
 // enabled when no user was given.
 var ErrAuthRequired = errors.New("etcd requires authentication: give --user")
 
+// ErrClosed is wrapped by the errors of calls made on a closed Live, or
+// cut short because it was closed.
+var ErrClosed = errors.New("source closed")
+
 // Live reads a running etcd cluster through clientv3. It only reads: no
-// method issues Put, Delete or Txn.
+// method issues Put, Delete or Txn. Its methods may be called from many
+// goroutines, also while Close runs: a call cut short or made after it
+// fails with ErrClosed.
 type Live struct {
 	cfg     Config
 	client  *clientv3.Client
@@ -45,6 +51,14 @@ type Live struct {
 	// stream is the RangeStream state: 0 not tried yet, 1 works,
 	// 2 the server answered Unimplemented (older than etcd 3.7).
 	stream atomic.Int32
+
+	// life ends when Close starts, and every call in flight with it.
+	life context.Context
+	stop context.CancelFunc
+	// mu orders calls.Add against Close's Wait.
+	mu     sync.Mutex
+	closed bool
+	calls  sync.WaitGroup
 }
 
 var _ Source = (*Live)(nil)
@@ -62,36 +76,150 @@ const (
 	streamNo
 )
 
+// probeGrace is how long a connect check or a member's status request
+// runs before a probe of the endpoints starts beside it, so that a
+// failure is explained by the time the request gives up. A healthy etcd
+// answers sooner, and is not probed.
+const probeGrace = 150 * time.Millisecond
+
+func newLive(cfg Config) *Live {
+	l := &Live{cfg: cfg}
+	l.life, l.stop = context.WithCancel(context.Background())
+	return l
+}
+
 // NewLive connects to the cluster cfg names and checks, within
-// cfg.DialTimeout, that it answers. Its errors are one line that says what
-// to do: unreachable endpoints, a failed TLS handshake, failed
-// authentication.
+// cfg.DialTimeout, that a member answers (any member: no leader is
+// needed). Its errors are one line that says what is wrong and which flag
+// changes it: nothing listening or nothing answering, TLS refused or
+// expected, an unknown certificate authority, a missing client
+// certificate, a certificate for another name, failed authentication.
 func NewLive(ctx context.Context, cfg Config) (*Live, error) {
-	l, err := Dial(cfg)
+	l, ccfg, err := prepare(cfg)
 	if err != nil {
 		return nil, err
 	}
-	// A member list needs no read permission, so a user allowed only a
-	// sub-tree still passes; with WaitForReady the call waits for the
-	// connection until the deadline instead of failing on the first try.
-	cctx, cancel := context.WithTimeout(ctx, dialTimeout(cfg))
-	defer cancel()
-	if _, err := l.client.MemberList(cctx); err != nil {
-		l.client.Close()
-		return nil, l.dialError(ctx, l.tls, err)
+	if err := l.check(ctx, ccfg); err != nil {
+		return nil, err
 	}
 	return l, nil
 }
 
+// check makes the client (which, given a user, authenticates within the
+// dial timeout) and asks for the member list, serializable (a member
+// without a leader answers, and so does a user allowed only a sub-tree),
+// within the dial timeout. While it waits, a probe of the endpoints runs
+// beside it: when every endpoint has a problem the probe's diagnosis is
+// the error at once, and a check that fails for want of a connection is
+// explained by it, or else by gRPC's last connection error. On failure
+// the client is closed.
+func (l *Live) check(ctx context.Context, ccfg clientv3.Config) error {
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout(l.cfg))
+	defer cancel()
+	checked := make(chan error, 1)
+	go func() {
+		if err := l.open(ccfg); err != nil {
+			checked <- err
+			return
+		}
+		// The raw call, not clientv3's: on a deadline clientv3 keeps only
+		// "context deadline exceeded"; gRPC's status says why it failed.
+		_, err := pb.NewClusterClient(l.client.ActiveConnection()).MemberList(ctx, &pb.MemberListRequest{}, grpc.WaitForReady(true))
+		checked <- err
+	}()
+	err := l.waitCheck(ctx, checked)
+	if err != nil {
+		// The check may still run (a probe answered first): close its
+		// client when it is done.
+		go func() {
+			<-checked
+			l.Close()
+		}()
+		cancel()
+	}
+	return err
+}
+
+func (l *Live) waitCheck(ctx context.Context, checked chan error) error {
+	var probed chan error
+	probe := func() {
+		probed = make(chan error, 1)
+		go func() { probed <- l.prober(dialTimeout(l.cfg)).probeAll(ctx, l.cfg.Endpoints) }()
+	}
+	grace := time.NewTimer(probeGrace)
+	defer grace.Stop()
+	for {
+		select {
+		case err := <-checked:
+			if err == nil {
+				return nil
+			}
+			checked <- err // for the clean-up
+			if connFailure(err) && ctx.Err() == nil || probed != nil {
+				if probed == nil {
+					probe()
+				}
+				if perr := <-probed; perr != nil {
+					return perr
+				}
+			}
+			return l.dialError(err)
+		case <-grace.C:
+			probe()
+		case perr := <-probed:
+			if perr != nil {
+				return perr // every endpoint has a problem
+			}
+			probed = nil // one looks fine: the check decides
+		}
+	}
+}
+
+// prober probes as l's client connects; its messages say it waited
+// within.
+func (l *Live) prober(within time.Duration) prober {
+	return prober{tls: l.tls, cfg: &l.cfg, within: within}
+}
+
+// connFailure reports a call that failed for want of a working connection.
+func connFailure(err error) bool {
+	switch status.Code(err) {
+	case codes.DeadlineExceeded, codes.Unavailable:
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
 // Dial builds a Live for the cluster cfg names without waiting for it to
 // answer: the explorer opens on a cluster that is down and retries. Only a
-// config that cannot work (unreadable certificates, say) fails here.
+// config that cannot work (unreadable certificates, say) fails here, or,
+// with a user given, authentication (which clientv3 does at once, within
+// the dial timeout).
 func Dial(cfg Config) (*Live, error) {
-	ccfg, err := cfg.clientConfig()
+	l, ccfg, err := prepare(cfg)
 	if err != nil {
 		return nil, err
 	}
-	l := &Live{cfg: cfg, owned: true, tls: ccfg.TLS}
+	if err := l.open(ccfg); err != nil {
+		return nil, l.dialError(err)
+	}
+	return l, nil
+}
+
+// prepare builds a Live without its client, and the client's config.
+func prepare(cfg Config) (*Live, clientv3.Config, error) {
+	ccfg, err := cfg.clientConfig()
+	if err != nil {
+		return nil, ccfg, err
+	}
+	l := newLive(cfg)
+	l.owned, l.tls = true, ccfg.TLS
+	if ccfg.Username != "" {
+		// Every RangeStream of an authenticated client is refused as
+		// without a user and retried after a new Authenticate (a bcrypt
+		// check, ~100 ms) by clientv3 3.7.3: unary ranges cost less then.
+		l.stream.Store(streamNo)
+	}
 	ccfg.DialOptions = append(ccfg.DialOptions,
 		grpc.WithChainUnaryInterceptor(l.countUnary),
 		grpc.WithChainStreamInterceptor(l.countStream),
@@ -101,14 +229,19 @@ func Dial(cfg Config) (*Live, error) {
 		// then costs the server tens of thousands of keys.
 		grpc.WithInitialWindowSize(streamWindow),
 		grpc.WithInitialConnWindowSize(connWindow))
+	return l, ccfg, nil
+}
+
+// open makes the client.
+func (l *Live) open(ccfg clientv3.Config) error {
 	cli, err := clientv3.New(ccfg)
 	if err != nil {
-		return nil, l.dialError(context.Background(), ccfg.TLS, err)
+		return err
 	}
 	l.client = cli
 	l.kv, l.watcher, l.lease = cli.KV, cli.Watcher, cli.Lease
 	l.newWatcher = func() clientv3.Watcher { return clientv3.NewWatcher(cli) }
-	return l, nil
+	return nil
 }
 
 func dialTimeout(cfg Config) time.Duration {
@@ -123,7 +256,8 @@ func dialTimeout(cfg Config) time.Duration {
 // read options (Serializable, CommandTimeout); its connection fields are
 // not used. RoundTrips counts the RPCs this Live issues.
 func NewLiveFromClient(c *clientv3.Client, cfg Config) *Live {
-	l := &Live{cfg: cfg, client: c}
+	l := newLive(cfg)
+	l.client = c
 	// The client's connection already has its interceptors; counting
 	// wraps the gRPC clients instead, keeping clientv3's retry policies.
 	l.kv = clientv3.NewKVFromKVClient(&countingKV{KVClient: clientv3.RetryKVClient(c), n: &l.roundTrips}, c)
@@ -198,8 +332,52 @@ func (l *Live) RoundTrips() int64 { return l.roundTrips.Load() }
 // Source methods (the demo seeds through its own client instead).
 func (l *Live) Client() *clientv3.Client { return l.client }
 
-// Close releases the watchers and, for a Live made by NewLive, the client.
+// enter starts one call: its context ends with ctx or when Close starts,
+// and done must be called when the call is over. After Close it fails
+// with ErrClosed.
+func (l *Live) enter(ctx context.Context) (context.Context, func(), error) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return ctx, func() {}, ErrClosed
+	}
+	l.calls.Add(1)
+	l.mu.Unlock()
+	cctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(l.life, cancel)
+	return cctx, func() { stop(); cancel(); l.calls.Done() }, nil
+}
+
+// guarded runs fn as one call of l (see enter); a call Close cut short
+// fails with ErrClosed, saying what it was doing.
+func guarded[T any](ctx context.Context, l *Live, what string, fn func(context.Context) (T, error)) (T, error) {
+	cctx, done, err := l.enter(ctx)
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, err)
+	}
+	defer done()
+	v, err := fn(cctx)
+	if err != nil && l.life.Err() != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) {
+		err = fmt.Errorf("%s: %w", what, ErrClosed)
+	}
+	return v, err
+}
+
+// Close cancels every call in flight (watches included), waits for them
+// to return, then releases the watchers and, for a Live made by NewLive or
+// Dial, the client. Calls after it fail with ErrClosed; closing twice is
+// harmless.
 func (l *Live) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	l.stop()
+	l.calls.Wait()
 	var errs []error
 	for _, c := range l.closers {
 		if err := c(); err != nil {
@@ -211,7 +389,6 @@ func (l *Live) Close() error {
 		if err := l.client.Close(); err != nil && !errors.Is(err, context.Canceled) {
 			errs = append(errs, err)
 		}
-		l.client = nil
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close etcd client: %w", err)
@@ -219,25 +396,41 @@ func (l *Live) Close() error {
 	return nil
 }
 
-// dialError turns a failed first contact into one line that says what to
-// do. gRPC keeps retrying until the deadline and then reports only that,
-// so the cause is found by probing the endpoints directly.
-func (l *Live) dialError(ctx context.Context, tlsCfg *tls.Config, err error) error {
+// dialError turns a failed connect check into one line that says what to
+// do, when the probe found nothing wrong with the endpoints themselves.
+func (l *Live) dialError(err error) error {
 	eps := strings.Join(l.cfg.Endpoints, ",")
 	switch normalize(err) {
 	case rpctypes.ErrAuthFailed:
-		return fmt.Errorf("etcd authentication failed for user %q at %s: check --user and --password", userName(l.cfg), eps)
+		return fmt.Errorf("etcd authentication failed for user %q at %s: the user does not exist or the password is wrong (etcd does not say which); check --user and --password", userName(l.cfg), eps)
 	case rpctypes.ErrUserEmpty:
 		return fmt.Errorf("etcd at %s: %w", eps, ErrAuthRequired)
 	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("connect to etcd at %s: %w", eps, ctx.Err())
+	if l.life.Err() != nil {
+		return fmt.Errorf("connect to etcd at %s: %w", eps, ErrClosed)
 	}
-	if msg := probeEndpoints(l.cfg.Endpoints, tlsCfg, dialTimeout(l.cfg)); msg != "" {
-		return errors.New(msg)
+	if status.Code(err) == codes.Canceled || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("connect to etcd at %s: %w", eps, context.Canceled)
 	}
-	return fmt.Errorf("etcd at %s did not answer within %s: check --endpoints, that etcd is running, or raise --dial-timeout (%v)",
-		eps, dialTimeout(l.cfg), err)
+	if !connFailure(err) {
+		return fmt.Errorf("connect to etcd at %s: %w", eps, normalize(err))
+	}
+	return unreachable("etcd at %s did not answer within %s (%s); %s, or raise --dial-timeout", eps, dialTimeout(l.cfg), lastConnError(err), endpointHint)
+}
+
+// lastConnError is what gRPC says of the last failed connection, without
+// its wrapping ("latest balancer error: connection error: desc = …").
+func lastConnError(err error) string {
+	msg := err.Error()
+	if s, ok := status.FromError(err); ok {
+		msg = s.Message()
+	}
+	for _, p := range []string{"latest balancer error: ", "last connection error: ", "connection error: desc = "} {
+		if i := strings.Index(msg, p); i >= 0 {
+			msg = msg[i+len(p):]
+		}
+	}
+	return strings.Trim(msg, `"`)
 }
 
 func userName(cfg Config) string {
@@ -246,50 +439,6 @@ func userName(cfg Config) string {
 	}
 	name, _, _ := strings.Cut(cfg.User, ":")
 	return name
-}
-
-// probeEndpoints looks at the first endpoint that shows a problem and says
-// what it is: nothing listening, TLS refused, or TLS expected but not used.
-func probeEndpoints(endpoints []string, tlsCfg *tls.Config, timeout time.Duration) string {
-	for _, ep := range endpoints {
-		host, secure := splitEndpoint(ep)
-		conn, err := net.DialTimeout("tcp", host, timeout)
-		if err != nil {
-			return fmt.Sprintf("cannot reach etcd at %s within %s: check --endpoints and that etcd is running (%v)", ep, timeout, err)
-		}
-		useTLS := tlsCfg != nil || secure
-		cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true} //nolint:gosec // only probes whether the server speaks TLS
-		if tlsCfg != nil {
-			cfg = tlsCfg.Clone()
-		}
-		if cfg.ServerName == "" {
-			if h, _, err := net.SplitHostPort(host); err == nil {
-				cfg.ServerName = h
-			}
-		}
-		_ = conn.SetDeadline(time.Now().Add(timeout))
-		tc := tls.Client(conn, cfg)
-		herr := tc.Handshake()
-		tc.Close()
-		switch {
-		case useTLS && herr != nil:
-			return fmt.Sprintf("tls handshake with etcd at %s failed: check --cacert, --cert, --key, or use http:// for a plain-text server (%v)", ep, herr)
-		case !useTLS && herr == nil:
-			return fmt.Sprintf("etcd at %s expects TLS: use an https:// endpoint with --cacert, --cert and --key", ep)
-		}
-	}
-	return ""
-}
-
-// splitEndpoint returns host:port and whether the scheme asks for TLS.
-func splitEndpoint(ep string) (string, bool) {
-	switch {
-	case strings.HasPrefix(ep, "https://"):
-		return strings.TrimPrefix(ep, "https://"), true
-	case strings.HasPrefix(ep, "http://"):
-		return strings.TrimPrefix(ep, "http://"), false
-	}
-	return ep, false
 }
 
 // normalize maps gRPC status errors to etcd's error values, so they compare
@@ -330,15 +479,27 @@ func isUnimplemented(err error) bool {
 
 // readError names what was read and turns etcd's refusals into this
 // package's errors; compaction is handled by the callers, which know the
-// revision asked for.
-func readError(verb, what string, err error) error {
+// revision asked for. A read that got no answer in time is explained:
+// quorum lost (with how many members answer), or no member answering.
+func (l *Live) readError(ctx context.Context, verb, what string, err error) error {
 	switch normalize(err) {
 	case rpctypes.ErrPermissionDenied:
+		if u := userName(l.cfg); u != "" {
+			return fmt.Errorf("%s %q: %w (etcd user %q)", verb, what, ErrPermissionDenied, u)
+		}
 		return fmt.Errorf("%s %q: %w", verb, what, ErrPermissionDenied)
 	case rpctypes.ErrUserEmpty:
 		return fmt.Errorf("%s %q: %w", verb, what, ErrAuthRequired)
 	case rpctypes.ErrInvalidAuthToken, rpctypes.ErrAuthOldRevision:
 		return fmt.Errorf("%s %q: etcd rejected the session's auth token; reconnect: %w", verb, what, err)
+	}
+	if unanswered(err) && ctx.Err() == nil && l.life.Err() == nil {
+		if why := l.whyUnanswered(ctx); why != nil {
+			return fmt.Errorf("%s %q: %w", verb, what, why)
+		}
+		if l.cfg.CommandTimeout > 0 && errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%s %q: no answer within --command-timeout %s, though etcd answers: raise --command-timeout", verb, what, l.cfg.CommandTimeout)
+		}
 	}
 	return fmt.Errorf("%s %q: %w", verb, what, err)
 }
@@ -368,12 +529,22 @@ func (l *Live) lagging(rev int64, err error) bool {
 	return rev > 0 && !l.cfg.Serializable && normalize(err) == rpctypes.ErrFutureRev
 }
 
-// callCtx bounds one request by CommandTimeout.
+// callCtx bounds one request by CommandTimeout, less the time kept back
+// to find out why, should it fail for want of an answer.
 func (l *Live) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	if l.cfg.CommandTimeout > 0 {
-		return context.WithTimeout(ctx, l.cfg.CommandTimeout)
+		return context.WithTimeout(ctx, l.cfg.CommandTimeout-l.diagBudget())
 	}
 	return context.WithCancel(ctx)
+}
+
+// diagBudget is the part of CommandTimeout kept back from a read to ask
+// the members, when it fails, why: a fifth, at most a second.
+func (l *Live) diagBudget() time.Duration {
+	if l.cfg.CommandTimeout <= 0 {
+		return time.Second
+	}
+	return min(l.cfg.CommandTimeout/5, time.Second)
 }
 
 // get is one unary range at rev under CommandTimeout.

@@ -49,12 +49,18 @@ func fromKV(kv *mvccpb.KeyValue) KeyValue {
 
 // Get returns key at rev (0: now) with its lease's remaining time to live.
 func (l *Live) Get(ctx context.Context, key string, rev int64) (KeyValue, error) {
+	return guarded(ctx, l, fmt.Sprintf("get %q", key), func(ctx context.Context) (KeyValue, error) {
+		return l.getKey(ctx, key, rev)
+	})
+}
+
+func (l *Live) getKey(ctx context.Context, key string, rev int64) (KeyValue, error) {
 	resp, err := l.get(ctx, key, rev)
 	if err != nil {
 		if isCompacted(err) {
 			return KeyValue{}, fmt.Errorf("get %q: %w", key, l.compactedError(ctx, key, rev))
 		}
-		return KeyValue{}, readError("get", key, err)
+		return KeyValue{}, l.readError(ctx, "get", key, err)
 	}
 	if len(resp.Kvs) == 0 {
 		if rev > 0 {
@@ -73,6 +79,12 @@ func (l *Live) Get(ctx context.Context, key string, rev int64) (KeyValue, error)
 // (the TTL is a nicety shown beside the value, never worth failing a read).
 func (l *Live) leaseTTL(ctx context.Context, id int64) int64 {
 	cctx, cancel := l.callCtx(ctx)
+	if l.cfg.Serializable {
+		// Only the leader knows a lease's TTL: do not let a cluster
+		// without one hold up a serializable read.
+		cancel()
+		cctx, cancel = context.WithTimeout(ctx, l.memberTimeout())
+	}
 	defer cancel()
 	resp, err := l.lease.TimeToLive(cctx, clientv3.LeaseID(id))
 	if err != nil {
@@ -88,7 +100,9 @@ func (l *Live) leaseTTL(ctx context.Context, id int64) int64 {
 // *RevisionMovedError with the revision it finished at; when rev was
 // given, compaction is a *CompactedError.
 func (l *Live) Range(ctx context.Context, prefix string, rev int64, fn func(KeyValue) error) (int64, error) {
-	return l.scan(ctx, prefix, rev, false, func(kv *mvccpb.KeyValue) error { return fn(fromKV(kv)) })
+	return guarded(ctx, l, fmt.Sprintf("range %q", prefix), func(ctx context.Context) (int64, error) {
+		return l.scan(ctx, prefix, rev, false, func(kv *mvccpb.KeyValue) error { return fn(fromKV(kv)) })
+	})
 }
 
 // keysPageKeys is how many keys one page of a keys-only scan reads: keys
@@ -98,7 +112,9 @@ const keysPageKeys = 4000
 // rangeKeys is Range without the values: what Follow needs to know which
 // keys a prefix holds.
 func (l *Live) rangeKeys(ctx context.Context, prefix string, rev int64, fn func(key []byte) error) (int64, error) {
-	return l.scan(ctx, prefix, rev, true, func(kv *mvccpb.KeyValue) error { return fn(kv.Key) })
+	return guarded(ctx, l, fmt.Sprintf("range %q", prefix), func(ctx context.Context) (int64, error) {
+		return l.scan(ctx, prefix, rev, true, func(kv *mvccpb.KeyValue) error { return fn(kv.Key) })
+	})
 }
 
 // scan is Range and rangeKeys: pages pinned at one revision, moved to the
@@ -133,7 +149,7 @@ func (l *Live) scan(ctx context.Context, prefix string, rev int64, keysOnly bool
 			if isCompacted(err) {
 				return rev, fmt.Errorf("range %q: %w", prefix, l.compactedError(ctx, prefix, rev))
 			}
-			return rev, readError("range", prefix, err)
+			return rev, l.readError(ctx, "range", prefix, err)
 		}
 		if rev == 0 {
 			rev = resp.Header.Revision
@@ -163,8 +179,14 @@ func (l *Live) scan(ctx context.Context, prefix string, rev int64, keysOnly bool
 // put and delete since, until a progress notification shows it has caught
 // up with the revision read first.
 func (l *Live) History(ctx context.Context, key string) ([]Revision, error) {
-	// Compaction can move while this runs; then start over from the new
-	// compaction revision.
+	return guarded(ctx, l, fmt.Sprintf("history of %q", key), func(ctx context.Context) ([]Revision, error) {
+		return l.historyRetried(ctx, key)
+	})
+}
+
+// historyRetried reads the history again when compaction moved while it
+// ran, from the new compaction revision.
+func (l *Live) historyRetried(ctx context.Context, key string) ([]Revision, error) {
 	var lastErr error
 	for range 3 {
 		revs, err := l.history(ctx, key)
@@ -182,7 +204,7 @@ func (l *Live) History(ctx context.Context, key string) ([]Revision, error) {
 func (l *Live) history(ctx context.Context, key string) ([]Revision, error) {
 	now, err := l.get(ctx, key, 0, clientv3.WithKeysOnly())
 	if err != nil {
-		return nil, readError("history of", key, err)
+		return nil, l.readError(ctx, "history of", key, err)
 	}
 	current := now.Header.Revision
 
@@ -195,7 +217,7 @@ func (l *Live) history(ctx context.Context, key string) ([]Revision, error) {
 			if isCompacted(err) {
 				return nil, fmt.Errorf("history of %q: %w", key, l.compactedError(ctx, key, compact))
 			}
-			return nil, readError("history of", key, err)
+			return nil, l.readError(ctx, "history of", key, err)
 		}
 		if len(at.Kvs) > 0 {
 			out = append(out, Revision{KeyValue: fromKV(at.Kvs[0])})
@@ -231,7 +253,7 @@ func (l *Live) history(ctx context.Context, key string) ([]Revision, error) {
 		err = werr
 	}
 	if err != nil {
-		return nil, readError("history of", key, err)
+		return nil, l.readError(ctx, "history of", key, err)
 	}
 	return finishHistory(key, out)
 }

@@ -184,11 +184,21 @@ type Status struct {
 	// CompactRevision is the oldest revision still readable, when known.
 	CompactRevision int64
 	Members         []Member
+	// Answering is how many members answered a status request.
+	Answering int
+	// LeaderID is the member that leads, as the members that answered
+	// say (0: none known).
+	LeaderID uint64
+	// NoLeader is set when members answer but none knows a leader: quorum
+	// is lost, and only serializable reads (--consistency s) work.
+	NoLeader bool
 	// DBSize and DBSizeInUse are the backend sizes in bytes.
 	DBSize      int64
 	DBSizeInUse int64
-	Alarms      []string
-	Version     string
+	// Alarms are the cluster's alarms ("NOSPACE on member 8e9e05c52164694d"),
+	// as the members report them.
+	Alarms  []string
+	Version string
 	// Checksum is what the sha256 `etcdctl snapshot save` appends says of
 	// a snapshot file (ChecksumNone for a live source or a file without one).
 	Checksum Checksum

@@ -31,6 +31,10 @@ func (l *Live) watch(ctx context.Context, prefix string, rev int64, progress boo
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("watch %q: %w", prefix, err)
 	}
+	ctx, done, err := l.enter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("watch %q: %w", prefix, err)
+	}
 	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithPrevKV(), clientv3.WithProgressNotify()}
 	if rev > 0 {
 		opts = append(opts, clientv3.WithRev(rev))
@@ -46,6 +50,7 @@ func (l *Live) watch(ctx context.Context, prefix string, rev int64, progress boo
 	wch := l.watcher.Watch(sctx, prefix, opts...)
 	out := make(chan Event, watchBuffer)
 	go func() {
+		defer done()
 		defer close(out)
 		defer cancel()
 		send := func(ev Event) bool {
@@ -64,7 +69,7 @@ func (l *Live) watch(ctx context.Context, prefix string, rev int64, progress boo
 			}
 			if err := resp.Err(); err != nil {
 				if ctx.Err() == nil {
-					werr := readError("watch", prefix, err)
+					werr := l.readError(ctx, "watch", prefix, err)
 					send(Event{Type: EventError, Revision: resp.Header.Revision, Err: werr, Transient: !isFatal(werr)})
 				}
 				return
@@ -90,6 +95,12 @@ func (l *Live) watch(ctx context.Context, prefix string, rev int64, progress boo
 		}
 		if ctx.Err() == nil {
 			send(Event{Type: EventError, Err: fmt.Errorf("watch %q: %w", prefix, errors.New("the watch ended")), Transient: true})
+		} else if l.life.Err() != nil {
+			// Closed under a consumer that still waits: say so, once.
+			select {
+			case out <- Event{Type: EventError, Err: fmt.Errorf("watch %q: %w", prefix, ErrClosed)}:
+			default:
+			}
 		}
 	}()
 	return out, nil

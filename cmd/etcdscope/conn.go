@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -94,9 +95,10 @@ func (f *sourceFlags) open(ctx context.Context, progress func(done, total int64)
 		return snap, f.snapshot, nil
 	}
 	live, err := etcdsrc.NewLive(ctx, f.cfg)
-	if err != nil && lenient {
+	if err != nil && lenient && errors.Is(err, etcdsrc.ErrUnreachable) {
 		// The explorer opens anyway: it shows the cluster as unreachable
 		// and keeps trying, rather than exiting before a screen is seen.
+		// Refused credentials or a bad config do not mend by waiting.
 		live, err = etcdsrc.Dial(f.cfg)
 	}
 	if err != nil {
