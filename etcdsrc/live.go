@@ -51,6 +51,9 @@ type Live struct {
 	// stream is the RangeStream state: 0 not tried yet, 1 works,
 	// 2 the server answered Unimplemented (older than etcd 3.7).
 	stream atomic.Int32
+	// serializable is the read consistency now (Config.Serializable at
+	// first; SetSerializable changes it while the source is open).
+	serializable atomic.Bool
 
 	// life ends when Close starts, and every call in flight with it.
 	life context.Context
@@ -62,6 +65,16 @@ type Live struct {
 }
 
 var _ Source = (*Live)(nil)
+
+// Serializable reports whether reads go to one member without a quorum
+// round (etcdctl's --consistency s).
+func (l *Live) Serializable() bool { return l.serializable.Load() }
+
+// SetSerializable switches the read consistency of the calls that start
+// from now on: serializable reads keep working when quorum is lost (and
+// may be stale); linearizable ones need a leader. A watch already running
+// keeps the consistency it started with.
+func (l *Live) SetSerializable(on bool) { l.serializable.Store(on) }
 
 // The gRPC flow-control windows NewLive dials with: per stream, and for
 // the whole connection (many streams: watches, listings, counts).
@@ -84,6 +97,7 @@ const probeGrace = 150 * time.Millisecond
 
 func newLive(cfg Config) *Live {
 	l := &Live{cfg: cfg}
+	l.serializable.Store(cfg.Serializable)
 	l.life, l.stop = context.WithCancel(context.Background())
 	return l
 }
@@ -517,7 +531,7 @@ func (l *Live) readOpts(rev int64, linear bool, more ...clientv3.OpOption) []cli
 	if rev > 0 {
 		more = append(more, clientv3.WithRev(rev))
 	}
-	if l.cfg.Serializable || (rev > 0 && !linear) {
+	if l.serializable.Load() || (rev > 0 && !linear) {
 		more = append(more, clientv3.WithSerializable())
 	}
 	return more
@@ -526,7 +540,7 @@ func (l *Live) readOpts(rev int64, linear bool, more ...clientv3.OpOption) []cli
 // lagging reports a serializable read at rev that reached a member which
 // has not applied rev yet; asking again with a quorum round waits for it.
 func (l *Live) lagging(rev int64, err error) bool {
-	return rev > 0 && !l.cfg.Serializable && normalize(err) == rpctypes.ErrFutureRev
+	return rev > 0 && !l.serializable.Load() && normalize(err) == rpctypes.ErrFutureRev
 }
 
 // callCtx bounds one request by CommandTimeout, less the time kept back

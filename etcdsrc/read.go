@@ -79,7 +79,7 @@ func (l *Live) getKey(ctx context.Context, key string, rev int64) (KeyValue, err
 // (the TTL is a nicety shown beside the value, never worth failing a read).
 func (l *Live) leaseTTL(ctx context.Context, id int64) int64 {
 	cctx, cancel := l.callCtx(ctx)
-	if l.cfg.Serializable {
+	if l.serializable.Load() {
 		// Only the leader knows a lease's TTL: do not let a cluster
 		// without one hold up a serializable read.
 		cancel()

@@ -270,7 +270,7 @@ func (l *Live) whyUnanswered(ctx context.Context) error {
 	switch {
 	case len(answering) == 0 && len(s.answers) > 0:
 		return fmt.Errorf("no etcd member answers: %w", s.answers[0].err)
-	case len(answering) > 0 && !leader && !l.cfg.Serializable:
+	case len(answering) > 0 && !leader && !l.serializable.Load():
 		return &NoLeaderError{Answering: answering, Members: len(s.members)}
 	}
 	return nil

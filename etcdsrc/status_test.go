@@ -22,3 +22,18 @@ func TestStatus(t *testing.T) {
 		t.Errorf("status = %+v", st)
 	}
 }
+
+func TestSetSerializableSwitchesReads(t *testing.T) {
+	l := dial(t, srv)
+	if l.Serializable() {
+		t.Fatal("a default config reads serializably")
+	}
+	l.SetSerializable(true)
+	if opts := l.readOpts(0, false); len(opts) != 1 {
+		t.Errorf("serializable read options: %d, want WithSerializable", len(opts))
+	}
+	l.SetSerializable(false)
+	if opts := l.readOpts(0, false); len(opts) != 0 {
+		t.Errorf("linearizable read options: %d, want none", len(opts))
+	}
+}

@@ -44,7 +44,7 @@ func (l *Live) watch(ctx context.Context, prefix string, rev int64, progress boo
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	sctx := wctx
-	if !l.cfg.Serializable {
+	if !l.serializable.Load() {
 		sctx = clientv3.WithRequireLeader(wctx)
 	}
 	wch := l.watcher.Watch(sctx, prefix, opts...)

@@ -345,6 +345,9 @@ func (m *Model) runCommand(v string) tea.Cmd {
 		m.st.lastErr = fmt.Sprintf("%q: expected a kind and at most a namespace", v)
 		return nil
 	}
+	if fields[0] == "consistency" {
+		return m.setConsistency(fields[1:])
+	}
 	kind, err := m.c.cat.Lookup(fields[0])
 	if err != nil {
 		m.noteErr(err) // the catalog names the query
@@ -362,6 +365,47 @@ func (m *Model) runCommand(v string) tea.Cmd {
 	m.setFocus(focusLeft)
 	m.c.logf("list kind %s ns %q", kind.Resource, ns)
 	return m.list.open(kind, ns)
+}
+
+// consistencySwitch is a source whose read consistency can change while
+// it is open (a live cluster).
+type consistencySwitch interface {
+	Serializable() bool
+	SetSerializable(bool)
+}
+
+// serializable reports whether the source reads from one member.
+func (m *Model) serializable() bool {
+	cs, ok := m.c.src.(consistencySwitch)
+	return ok && cs.Serializable()
+}
+
+// setConsistency is ":consistency s|l", as etcdctl's --consistency: s
+// reads from one member and keeps working without quorum, l needs a
+// leader. The watch starts again with it.
+func (m *Model) setConsistency(args []string) tea.Cmd {
+	cs, ok := m.c.src.(consistencySwitch)
+	if !ok {
+		m.st.lastErr = "a snapshot has no read consistency to choose"
+		return nil
+	}
+	if len(args) != 1 || (args[0] != "s" && args[0] != "l") {
+		m.st.lastErr = ":consistency takes s (serializable: one member, works without quorum) or l (linearizable)"
+		return nil
+	}
+	cs.SetSerializable(args[0] == "s")
+	m.c.logf("consistency %s", args[0])
+	// What failed without a leader reads now: list what is shown again.
+	cmds := []tea.Cmd{m.pollStatus()}
+	if m.w.on {
+		cmds = append(cmds, m.relistWatched())
+	} else {
+		cmds = append(cmds, m.relistShown(m.tree.tree.Root().Key))
+	}
+	if !m.st.crdsOK {
+		cmds = append(cmds, loadCRDsCmd(m.c), loadNamespacesCmd(m.c))
+	}
+	return tea.Batch(cmds...)
 }
 
 // copyObject puts the open object, in its current form, on the

@@ -37,6 +37,7 @@ type sourceState struct {
 	endpoints []string
 	snapshot  string
 	state     string // "connected · 3 members · leader m2", "snapshot"
+	noLeader  bool   // members answer, but none leads: quorum is lost
 	connErr   string // the source cannot be reached
 	lastErr   string // the last failure of anything, until esc
 	crdsOK    bool
@@ -133,6 +134,7 @@ func (m *Model) handleSource(msg tea.Msg) tea.Cmd {
 		m.st.rev = max(m.st.rev, st.Revision)
 		m.st.endpoints, m.st.snapshot = st.Endpoints, st.Snapshot
 		m.st.state = describeStatus(st)
+		m.st.noLeader = st.NoLeader
 		cmds = append(cmds, statusTickCmd(statusEvery))
 		return tea.Batch(cmds...)
 	case crdsMsg:
@@ -204,6 +206,9 @@ func describeStatus(st etcdsrc.Status) string {
 		return strings.Join(parts, " · ")
 	}
 	parts := []string{"connected"}
+	if st.NoLeader {
+		parts = []string{fmt.Sprintf("no quorum: %d of %d members answer", st.Answering, len(st.Members))}
+	}
 	if n := len(st.Members); n > 1 {
 		parts = append(parts, fmt.Sprintf("%d members", n))
 		for _, mb := range st.Members {
@@ -254,6 +259,7 @@ func kindNames(cat *decode.Catalog) []string {
 			add(k.Resource + "." + k.Group)
 		}
 	}
+	add("consistency") // the one command that is not a kind
 	return out
 }
 

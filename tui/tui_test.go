@@ -895,3 +895,39 @@ func TestKindListFollowsTheWatch(t *testing.T) {
 		t.Errorf("%d rows after the delete, want %d", d.m.list.list.Len(), before)
 	}
 }
+
+func TestNoQuorumSaysSoAndConsistencySSwitches(t *testing.T) {
+	live := etcdsrc.NewLiveFromClient(client, etcdsrc.Config{CommandTimeout: 5 * time.Second})
+	t.Cleanup(func() { live.Close() })
+	d := newDriver(t, Options{Source: live}, 160, 40)
+	d.ignore = func(msg tea.Msg) bool { _, st := msg.(statusMsg); return st }
+	d.start()
+	lost := etcdsrc.Status{Endpoints: []string{"a", "b", "c"}, NoLeader: true, Answering: 1, Members: []etcdsrc.Member{
+		{Name: "m0"}, {Name: "m1", Err: errors.New("refused")}, {Name: "m2", Err: errors.New("refused")}}}
+	d.send(statusMsg{st: lost})
+	header, footer := d.m.headerView(), d.m.footerView()
+	if !strings.Contains(header, "no quorum: 1 of 3 members answer") || !strings.Contains(header, "m1,m2 down") {
+		t.Errorf("header: %q", header)
+	}
+	if !strings.Contains(footer, ":consistency s") {
+		t.Errorf("footer gives no hint: %q", footer)
+	}
+	d.key(":")
+	d.typeText("consistency s")
+	d.key("enter")
+	d.until("serializable", func(m *Model) bool { return live.Serializable() })
+	if header := d.m.headerView(); !strings.Contains(header, "serializable · may be stale") {
+		t.Errorf("header after :consistency s: %q", header)
+	}
+	if footer := d.m.footerView(); strings.Contains(footer, "no quorum") {
+		t.Errorf("the hint stays after switching: %q", footer)
+	}
+	d.key(":")
+	d.typeText("consistency l")
+	d.key("enter")
+	d.until("linearizable", func(m *Model) bool { return !live.Serializable() })
+	d.key(":")
+	d.typeText("consistency x")
+	d.key("enter")
+	d.until("the error", func(m *Model) bool { return strings.Contains(m.st.lastErr, ":consistency takes s") })
+}

@@ -158,8 +158,13 @@ func (m *Model) headerView() string {
 		parts = append(parts, s.HeaderDim.Render("○ connecting"))
 	case m.st.connErr != "":
 		parts = append(parts, s.StateBad.Render("✗ unreachable"))
+	case m.st.noLeader:
+		parts = append(parts, s.StateBad.Render("✗ "+m.st.state))
 	default:
 		parts = append(parts, s.StateOK.Render("● "+m.st.state))
+	}
+	if m.serializable() {
+		parts = append(parts, s.StateWatch.Render("serializable · may be stale"))
 	}
 	// The watch's prefix is in the event log's title; the header says
 	// that one runs and how fast (the source name gives way first).
@@ -204,6 +209,9 @@ func (m *Model) footerView() string {
 	}
 	if m.st.lastErr != "" {
 		return fit(s.Error.Render("✗ "+m.st.lastErr), m.width)
+	}
+	if m.st.noLeader && !m.serializable() {
+		return fit(s.Error.Render(" no quorum: reads need a leader · :consistency s reads from one member (may be stale)"), m.width)
 	}
 	return fit(" "+m.help.ShortHelpView(m.ShortHelp()), m.width)
 }
