@@ -79,7 +79,7 @@ type historyMsg struct {
 	key   string
 	revs  []etcdsrc.Revision
 	forms []string // each revision's encoding, as formOf says it
-	err  error
+	err   error
 }
 
 // historyDiffMsg carries the diff between two revisions.

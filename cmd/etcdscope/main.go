@@ -19,7 +19,7 @@ func main() {
 
 // run executes one command line and returns the exit code; only main exits.
 func run(args []string, in io.Reader, out, errOut io.Writer, getenv func(string) string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return execute(ctx, args, in, out, errOut, getenv)
 }
