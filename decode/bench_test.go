@@ -58,4 +58,5 @@ func BenchmarkDecodeAllFixtures(b *testing.B) {
 			}
 		}
 	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(kvs)), "ns/value")
 }

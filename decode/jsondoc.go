@@ -78,11 +78,15 @@ type jsonParser struct {
 	islab  []*jsonNode
 	mstack []jsonMember
 	istack []*jsonNode
+	// slabs, mslabs and islabs count the slabs allocated, which double
+	// in size from small: a small document then costs little, a big one
+	// few allocations.
+	slabs, mslabs, islabs uint8
 }
 
 func (p *jsonParser) node(kind jsonKind) *jsonNode {
 	if len(p.slab) == 0 {
-		p.slab = make([]jsonNode, 64)
+		p.slab = make([]jsonNode, slabSize(&p.slabs, 64))
 	}
 	n := &p.slab[0]
 	p.slab = p.slab[1:]
@@ -90,8 +94,19 @@ func (p *jsonParser) node(kind jsonKind) *jsonNode {
 	return n
 }
 
-// slabChunk is the smallest slab of members or items allocated at once.
+// slabChunk is the largest slab of members or items allocated at once
+// for small containers.
 const slabChunk = 128
+
+// slabSize is the size of the next slab: 8, doubling with each slab
+// (counted in n) up to most.
+func slabSize(n *uint8, most int) int {
+	size := min(8<<*n, most)
+	if size < most {
+		*n++
+	}
+	return size
+}
 
 // takeMembers moves the members stacked since base into their own slice.
 // Its capacity is its length, so a later append (set) copies it rather
@@ -102,7 +117,7 @@ func (p *jsonParser) takeMembers(base int) []jsonMember {
 		return nil
 	}
 	if len(p.mslab) < k {
-		p.mslab = make([]jsonMember, max(k, slabChunk))
+		p.mslab = make([]jsonMember, max(k, slabSize(&p.mslabs, slabChunk)))
 	}
 	out := p.mslab[:k:k]
 	p.mslab = p.mslab[k:]
@@ -119,7 +134,7 @@ func (p *jsonParser) takeItems(base int) []*jsonNode {
 		return nil
 	}
 	if len(p.islab) < k {
-		p.islab = make([]*jsonNode, max(k, slabChunk))
+		p.islab = make([]*jsonNode, max(k, slabSize(&p.islabs, slabChunk)))
 	}
 	out := p.islab[:k:k]
 	p.islab = p.islab[k:]
