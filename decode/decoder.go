@@ -132,8 +132,15 @@ func (d *Decoder) kindOfKey(key string) (apiVersion, kind string) {
 	return "", ""
 }
 
-// IsObject reports whether the value decoded to a Kubernetes object.
+// IsObject reports whether the value decoded to a whole Kubernetes
+// object. It is false for a PartialObject, so that what prints objects
+// prints the record of a type this build does not know.
 func (v Value) IsObject() bool { return v.Object != nil }
+
+// IsPartial reports whether the value is an object of a type this build
+// does not know whose metadata decoded: PartialObject is set, Object is
+// not, and Fields holds the raw dump.
+func (v Value) IsPartial() bool { return v.PartialObject != nil }
 
 // ParseEncryptedPrefix reads "k8s:enc:<provider>:v1:<keyname>:" (KMS:
 // "k8s:enc:kms:v1:<name>:" and "k8s:enc:kms:v2:<name>:"). ok is false when
@@ -280,6 +287,8 @@ func (d *Decoder) decodeProtobuf(v *Value, b []byte, rev int64) error {
 			fields = []Field{}
 		}
 		v.Fields = fields
+		// The dump read the same bytes: no error here.
+		v.PartialObject, _ = partialObject(v.APIVersion, v.Kind, unk.Raw, rev)
 		return nil
 	}
 	if err != nil {

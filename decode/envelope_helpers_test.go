@@ -34,6 +34,15 @@ func wrap(t testing.TB, unk runtime.Unknown) []byte {
 	return append(bytes.Clone(protobufPrefix), b...)
 }
 
+// retype gives a stored protobuf value another apiVersion and kind in its
+// envelope, keeping the object's bytes.
+func retype(t testing.TB, value []byte, apiVersion, kind string) []byte {
+	t.Helper()
+	unk := unwrap(t, value)
+	unk.APIVersion, unk.Kind = apiVersion, kind
+	return wrap(t, unk)
+}
+
 // withField1 replaces every field 1 of the object in a stored protobuf
 // value with one field 1 holding field1 (wire type bytes).
 func withField1(t testing.TB, value, field1 []byte) []byte {

@@ -100,8 +100,11 @@ func FuzzDecodeMetadata(f *testing.F) {
 			return
 		}
 		want := Metadata{Encoding: v.Encoding, Encryption: v.Encryption, APIVersion: v.APIVersion, Kind: v.Kind}
-		if v.Object != nil {
+		switch {
+		case v.Object != nil:
 			want.fromObject(v.APIVersion, v.Kind, v.Object)
+		case v.PartialObject != nil:
+			want.fromObject(v.APIVersion, v.Kind, v.PartialObject)
 		}
 		if d := metadataDiff(m, want); d != "" {
 			t.Fatal(d)

@@ -27,7 +27,8 @@ type Metadata struct {
 	APIVersion string
 	Kind       string
 	// IsObject is true when the value is a Kubernetes object: one Decode
-	// gives an Object. The fields below are read from its metadata.
+	// gives an Object, or a PartialObject for a type this build does not
+	// know. The fields below are read from its metadata.
 	IsObject          bool
 	Name              string
 	Namespace         string
@@ -173,8 +174,11 @@ func (d *Decoder) metaProtobuf(m *Metadata, b []byte) {
 	var v Value
 	d.decodePlain(&v, b, 0)
 	m.APIVersion, m.Kind, m.Err = v.APIVersion, v.Kind, v.Err
-	if v.Object != nil {
+	switch {
+	case v.Object != nil:
 		m.fromObject(v.APIVersion, v.Kind, v.Object)
+	case v.PartialObject != nil:
+		m.fromObject(v.APIVersion, v.Kind, v.PartialObject)
 	}
 }
 
@@ -192,11 +196,15 @@ func (d *Decoder) metaProtobufFast(m *Metadata, b []byte) bool {
 		return false
 	}
 	if !d.known(gvk) {
-		// Decode dumps its fields: a value that is no message is an error.
-		if eachField(raw, func(protowire.Number, protowire.Type, []byte) {}) != nil {
+		// Rare: read as Decode reads it, so both say the same.
+		partial, err := partialObject(tm.APIVersion, tm.Kind, raw, 0)
+		if err != nil {
 			return false
 		}
 		m.APIVersion, m.Kind = tm.APIVersion, tm.Kind
+		if partial != nil {
+			m.fromObject(tm.APIVersion, tm.Kind, partial)
+		}
 		return true
 	}
 	om, ok := objectMetaFields(raw)

@@ -20,6 +20,9 @@ func metadataOf(t *testing.T, v decode.Value) decode.Metadata {
 	m := decode.Metadata{Encoding: v.Encoding, Encryption: v.Encryption, APIVersion: v.APIVersion, Kind: v.Kind, Err: v.Err}
 	obj := v.Object
 	if obj == nil {
+		obj = v.PartialObject
+	}
+	if obj == nil {
 		return m
 	}
 	m.IsObject = true

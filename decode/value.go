@@ -63,8 +63,15 @@ type Value struct {
 	// value is not a decodable object.
 	Object json.RawMessage
 	// Fields is the raw protobuf field dump of an object whose type this
-	// build does not know.
+	// build does not know, every top-level field included.
 	Fields []Field
+	// PartialObject is what is known of an object whose type this build
+	// does not know, as compact JSON: {"apiVersion", "kind", "metadata"},
+	// the metadata decoded from its field 1, which is an ObjectMeta in
+	// every Kubernetes type. Nil when field 1 is not an ObjectMeta, and
+	// for every other value. Object stays nil beside it: this is not the
+	// object, only its head, so what prints objects prints the record.
+	PartialObject json.RawMessage
 	// Text is the value itself when it is printable text (also YAML).
 	Text string
 	// Raw is the stored bytes, untouched.
