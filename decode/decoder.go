@@ -205,6 +205,13 @@ func (d *Decoder) unseal(key string, value []byte, encOut **Encryption, errOut *
 		*errOut = errors.New("encrypted value: malformed k8s:enc: prefix")
 		return nil, false
 	}
+	if d.decrypter == nil && provider == kmsProvider {
+		// KMS plugins are never called; what the value says of itself
+		// is read here. With a config, the decrypter reads it, as only
+		// the config tells a KMS v1 name that holds a colon.
+		*encOut, *errOut = ReadKMS(value)
+		return nil, false
+	}
 	if d.decrypter == nil {
 		*encOut = &Encryption{Provider: provider, KeyName: keyName, Reason: "no encryption config given"}
 		return nil, false

@@ -255,7 +255,7 @@ func TestDecodeDetection(t *testing.T) {
 		{"cbor trailing bytes", append(append([]byte(nil), cr...), 0x01), EncodingCBOR, true, false},
 		{"cbor not a map", []byte{0xd9, 0xd9, 0xf7, 0x01}, EncodingCBOR, true, false},
 		{"bad encryption prefix", []byte("k8s:enc:\x00\x01"), EncodingEncrypted, true, false},
-		{"kms v2", []byte("k8s:enc:kms:v2:vault:\x01\x02"), EncodingEncrypted, false, false},
+		{"kms v2 garbage", []byte("k8s:enc:kms:v2:vault:\x01\x02"), EncodingEncrypted, true, false},
 	}
 	dec := NewDecoder()
 	for _, c := range cases {
