@@ -140,18 +140,20 @@ func (d *Decoder) metaCBOR(m *Metadata, b []byte) error {
 
 // nodeOf turns what Unstructured holds into the tree setFromJSON reads:
 // strings, objects and arrays; anything else is null to it, as it is to
-// setFromJSON.
+// setFromJSON. Text is as encoding/json writes it (CBOR byte strings
+// need not be UTF-8), and members are in its order, so the tree reads as
+// Decode's JSON of the same object.
 func nodeOf(v any, depth int) *jsonNode {
 	if depth > maxJSONDepth {
 		return &jsonNode{kind: jsonNull}
 	}
 	switch v := v.(type) {
 	case string:
-		return &jsonNode{kind: jsonString, text: v}
+		return &jsonNode{kind: jsonString, text: jsonText(v)}
 	case map[string]any:
 		n := &jsonNode{kind: jsonObject, members: make([]jsonMember, 0, len(v))}
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			n.members = append(n.members, jsonMember{name: k, value: nodeOf(v[k], depth+1)})
+			n.members = append(n.members, jsonMember{name: jsonText(k), value: nodeOf(v[k], depth+1)})
 		}
 		return n
 	case []any:
@@ -317,12 +319,13 @@ func eachFieldRaw(b []byte, fn func(num protowire.Number, field []byte)) error {
 // that are not valid UTF-8 read as Decode shows them (see jsonText).
 func (m *Metadata) setFromObjectMeta(om *metav1.ObjectMeta) {
 	m.Name, m.Namespace, m.UID = jsonText(om.Name), jsonText(om.Namespace), jsonText(string(om.UID))
-	if !om.CreationTimestamp.IsZero() {
-		m.CreationTimestamp = om.CreationTimestamp.UTC()
+	if t, ok := shownTime(om.CreationTimestamp.Time); ok {
+		m.CreationTimestamp = t
 	}
 	if om.DeletionTimestamp != nil {
-		t := om.DeletionTimestamp.UTC()
-		m.DeletionTimestamp = &t
+		if t, ok := shownTime(om.DeletionTimestamp.Time); ok {
+			m.DeletionTimestamp = &t
+		}
 	}
 	for _, f := range om.Finalizers {
 		m.Finalizers = append(m.Finalizers, jsonText(f))
@@ -339,6 +342,19 @@ func (m *Metadata) setFromObjectMeta(om *metav1.ObjectMeta) {
 			break
 		}
 	}
+}
+
+// shownTime is a timestamp as Decode shows it: metav1.Time writes RFC
+// 3339 in whole seconds, which reads back only for the years 0 to 9999.
+func shownTime(t time.Time) (time.Time, bool) {
+	if t.IsZero() {
+		return time.Time{}, false
+	}
+	t = t.UTC()
+	if t.Year() < 0 || t.Year() > 9999 {
+		return time.Time{}, false
+	}
+	return t.Truncate(time.Second), true
 }
 
 // jsonText is s as encoding/json writes it, which is what Decode shows:
