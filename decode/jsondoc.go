@@ -234,40 +234,68 @@ func (p *jsonParser) object(depth int) (*jsonNode, error) {
 	}
 	base := len(p.mstack)
 	for {
-		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
-			return nil, p.errAt("a string naming an object member")
-		}
-		name, err := p.str()
+		name, err := p.memberKey(false)
 		if err != nil {
 			return nil, err
 		}
-		p.skipSpace()
-		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-			return nil, p.errAt("':' after an object key")
-		}
-		p.pos++
-		p.skipSpace()
 		v, err := p.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
 		p.mstack = append(p.mstack, jsonMember{name: name, value: v})
-		p.skipSpace()
-		if p.pos >= len(p.src) {
-			return nil, p.errEOF()
-		}
-		switch p.src[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case '}':
-			p.pos++
+		if done, err := p.next('}'); err != nil || done {
 			n.members = p.takeMembers(base)
-			return n, nil
-		default:
-			return nil, p.errAt("',' or '}' after an object member")
+			return n, err
 		}
 	}
+}
+
+// memberKey reads an object member's name and the colon after it,
+// leaving p.pos at the member's value; skip checks the name without
+// building it.
+func (p *jsonParser) memberKey(skip bool) (string, error) {
+	if p.pos >= len(p.src) || p.src[p.pos] != '"' {
+		return "", p.errAt("a string naming an object member")
+	}
+	var name string
+	var err error
+	if skip {
+		err = p.skipStr()
+	} else {
+		name, err = p.str()
+	}
+	if err != nil {
+		return "", err
+	}
+	p.skipSpace()
+	if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+		return "", p.errAt("':' after an object key")
+	}
+	p.pos++
+	p.skipSpace()
+	return name, nil
+}
+
+// next moves past what follows a container's member or element: a comma
+// (more to come) or the container's end (done).
+func (p *jsonParser) next(end byte) (done bool, err error) {
+	p.skipSpace()
+	if p.pos >= len(p.src) {
+		return false, p.errEOF()
+	}
+	switch p.src[p.pos] {
+	case ',':
+		p.pos++
+		p.skipSpace()
+		return false, nil
+	case end:
+		p.pos++
+		return true, nil
+	}
+	if end == '}' {
+		return false, p.errAt("',' or '}' after an object member")
+	}
+	return false, p.errAt("',' or ']' after an array element")
 }
 
 // array parses an array; p.pos is at its opening bracket.
@@ -286,20 +314,9 @@ func (p *jsonParser) array(depth int) (*jsonNode, error) {
 			return nil, err
 		}
 		p.istack = append(p.istack, v)
-		p.skipSpace()
-		if p.pos >= len(p.src) {
-			return nil, p.errEOF()
-		}
-		switch p.src[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case ']':
-			p.pos++
+		if done, err := p.next(']'); err != nil || done {
 			n.items = p.takeItems(base)
-			return n, nil
-		default:
-			return nil, p.errAt("',' or ']' after an array element")
+			return n, err
 		}
 	}
 }

@@ -68,19 +68,10 @@ func (p *jsonParser) pickObject(depth int, picks []pick) (*jsonNode, error) {
 		return n, nil
 	}
 	for {
-		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
-			return nil, p.errAt("a string naming an object member")
-		}
-		name, err := p.str()
+		name, err := p.memberKey(false)
 		if err != nil {
 			return nil, err
 		}
-		p.skipSpace()
-		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-			return nil, p.errAt("':' after an object key")
-		}
-		p.pos++
-		p.skipSpace()
 		want := -1
 		for i := range picks {
 			if picks[i].name == name {
@@ -102,19 +93,8 @@ func (p *jsonParser) pickObject(depth int, picks []pick) (*jsonNode, error) {
 		} else if err := p.skipValue(depth + 1); err != nil {
 			return nil, err
 		}
-		p.skipSpace()
-		if p.pos >= len(p.src) {
-			return nil, p.errEOF()
-		}
-		switch p.src[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case '}':
-			p.pos++
-			return n, nil
-		default:
-			return nil, p.errAt("',' or '}' after an object member")
+		if done, err := p.next('}'); err != nil || done {
+			return n, err
 		}
 	}
 }
@@ -162,35 +142,15 @@ func (p *jsonParser) skipContainer(depth int) error {
 	}
 	for {
 		if isObject {
-			if p.pos >= len(p.src) || p.src[p.pos] != '"' {
-				return p.errAt("a string naming an object member")
-			}
-			if err := p.skipStr(); err != nil {
+			if _, err := p.memberKey(true); err != nil {
 				return err
 			}
-			p.skipSpace()
-			if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-				return p.errAt("':' after an object key")
-			}
-			p.pos++
-			p.skipSpace()
 		}
 		if err := p.skipValue(depth + 1); err != nil {
 			return err
 		}
-		p.skipSpace()
-		if p.pos >= len(p.src) {
-			return p.errEOF()
-		}
-		switch p.src[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case end:
-			p.pos++
-			return nil
-		default:
-			return p.errAt("',' or the container's end")
+		if done, err := p.next(end); err != nil || done {
+			return err
 		}
 	}
 }

@@ -151,31 +151,6 @@ func TestDecodeMetadataDeletionTimestamp(t *testing.T) {
 	}
 }
 
-// BenchmarkDecodeMetadataAllFixtures is DecodeMetadata over every live
-// fixture value; BenchmarkDecodeAllFixtures is the full Decode of the
-// same values.
-func BenchmarkDecodeMetadataAllFixtures(b *testing.B) {
-	kvs, err := fixture.KVs()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var size int64
-	for _, kv := range kvs {
-		size += int64(len(kv.Value))
-	}
-	dec := decode.NewDecoder()
-	b.SetBytes(size)
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, kv := range kvs {
-			if m := dec.DecodeMetadata(kv.Key, kv.Value); m.Err != nil {
-				b.Fatal(m.Err)
-			}
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(kvs)), "ns/value")
-}
-
 // BenchmarkDecodeVsMetadata compares Decode and DecodeMetadata on the
 // fixture's values of each stored encoding (encrypted ones left
 // encrypted: no config).
