@@ -105,10 +105,6 @@ func writeValue(w io.Writer, v decode.Value, format outputFormat) error {
 	switch {
 	case v.IsObject():
 		return writeYAML(w, v.Object)
-	case v.Fields != nil:
-		// A type this build does not know: its metadata, then its raw
-		// fields under their conventional names.
-		return writeYAML(w, v.UnknownTypeDocument())
 	case v.Encoding == decode.EncodingText || v.Encoding == decode.EncodingYAML:
 		_, err := io.WriteString(w, v.Text)
 		if err == nil && !strings.HasSuffix(v.Text, "\n") {
