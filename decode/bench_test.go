@@ -79,6 +79,7 @@ func BenchmarkDecodeAllFixtures(b *testing.B) {
 			}
 		}
 	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(kvs)), "ns/value")
 }
 
 // largestPod is the fixture's largest stored Pod.

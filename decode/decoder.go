@@ -118,16 +118,29 @@ func (d *Decoder) Decode(key string, value []byte, meta *KeyMeta) Value {
 		d.decodePlain(&v, value, rev)
 	}
 	if v.Kind == "" && (v.Encoding == EncodingEncrypted || v.Err != nil) {
-		// A Kubernetes value whose bytes tell no type: its key does.
-		if _, k, ok := d.kinds.ParseKey(key, d.root); ok {
-			v.APIVersion, v.Kind = k.APIVersion(), k.Kind
-		}
+		v.APIVersion, v.Kind = d.kindOfKey(key)
 	}
 	return v
 }
 
-// IsObject reports whether the value decoded to a Kubernetes object.
+// kindOfKey tells the type of a Kubernetes value whose bytes tell none
+// (still encrypted, or broken) from its key.
+func (d *Decoder) kindOfKey(key string) (apiVersion, kind string) {
+	if _, k, ok := d.kinds.ParseKey(key, d.root); ok {
+		return k.APIVersion(), k.Kind
+	}
+	return "", ""
+}
+
+// IsObject reports whether the value decoded to a whole Kubernetes
+// object. It is false for a PartialObject, so that what prints objects
+// prints the record of a type this build does not know.
 func (v Value) IsObject() bool { return v.Object != nil }
+
+// IsPartial reports whether the value is an object of a type this build
+// does not know whose metadata decoded: PartialObject is set, Object is
+// not, and Fields holds the raw dump.
+func (v Value) IsPartial() bool { return v.PartialObject != nil }
 
 // ParseEncryptedPrefix reads "k8s:enc:<provider>:v1:<keyname>:" (KMS:
 // "k8s:enc:kms:v1:<name>:" and "k8s:enc:kms:v2:<name>:"). ok is false when
@@ -177,14 +190,31 @@ func validPrefixPart(b []byte) bool {
 
 func (d *Decoder) decodeEncrypted(v *Value, key string, value []byte, rev int64) {
 	v.Encoding = EncodingEncrypted
-	provider, keyName, ok := ParseEncryptedPrefix(value)
-	if !ok {
-		v.Err = errors.New("encrypted value: malformed k8s:enc: prefix")
-		return
+	plain, ok := d.unseal(key, value, &v.Encryption, &v.Err)
+	if ok {
+		d.decodePlain(v, plain, rev)
+	}
+}
+
+// unseal reads a value encrypted at rest for Decode and DecodeMetadata:
+// it records the encryption (and any error) and returns the plaintext
+// with ok when the value was decrypted and is to be decoded further.
+func (d *Decoder) unseal(key string, value []byte, encOut **Encryption, errOut *error) (plain []byte, ok bool) {
+	provider, keyName, found := ParseEncryptedPrefix(value)
+	if !found {
+		*errOut = errors.New("encrypted value: malformed k8s:enc: prefix")
+		return nil, false
+	}
+	if d.decrypter == nil && provider == kmsProvider {
+		// KMS plugins are never called; what the value says of itself
+		// is read here. With a config, the decrypter reads it, as only
+		// the config tells a KMS v1 name that holds a colon.
+		*encOut, *errOut = ReadKMS(value)
+		return nil, false
 	}
 	if d.decrypter == nil {
-		v.Encryption = &Encryption{Provider: provider, KeyName: keyName, Reason: "no encryption config given"}
-		return
+		*encOut = &Encryption{Provider: provider, KeyName: keyName, Reason: "no encryption config given"}
+		return nil, false
 	}
 	plain, enc, err := d.decrypter.Decrypt(key, value)
 	if enc.Provider == "" {
@@ -193,26 +223,24 @@ func (d *Decoder) decodeEncrypted(v *Value, key string, value []byte, rev int64)
 	if enc.KeyName == "" {
 		enc.KeyName = keyName
 	}
+	*encOut = &enc
 	if err != nil {
 		enc.Decrypted = false
-		v.Encryption = &enc
-		v.Err = fmt.Errorf("decrypt %s key %q: %w", enc.Provider, enc.KeyName, err)
-		return
+		*errOut = fmt.Errorf("decrypt %s key %q: %w", enc.Provider, enc.KeyName, err)
+		return nil, false
 	}
 	if !enc.Decrypted {
 		if enc.Reason == "" {
 			enc.Reason = "no key for this value in the encryption config"
 		}
-		v.Encryption = &enc
-		return
+		return nil, false
 	}
-	v.Encryption = &enc
 	if bytes.HasPrefix(plain, encryptedPrefix) {
 		// The API server never encrypts twice; decrypting again could loop.
-		v.Err = errors.New("decrypted value is itself encrypted")
-		return
+		*errOut = errors.New("decrypted value is itself encrypted")
+		return nil, false
 	}
-	d.decodePlain(v, plain, rev)
+	return plain, true
 }
 
 // decodePlain detects and decodes an unencrypted value.
@@ -266,6 +294,8 @@ func (d *Decoder) decodeProtobuf(v *Value, b []byte, rev int64) error {
 			fields = []Field{}
 		}
 		v.Fields = fields
+		// The dump read the same bytes: no error here.
+		v.PartialObject, _ = partialObject(v.APIVersion, v.Kind, unk.Raw, rev)
 		return nil
 	}
 	if err != nil {

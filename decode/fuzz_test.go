@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -57,5 +58,56 @@ func FuzzDecode(f *testing.F) {
 		}
 		maskSecrets(v.Object)
 		foldManagedFields(v.Object)
+	})
+}
+
+// FuzzDecodeMetadata holds DecodeMetadata to Decode on every real stored
+// value, values retyped to kinds this build does not know, and mutations
+// of them: the same encoding, type and metadata whenever Decode reads the
+// value, the same error whenever DecodeMetadata finds one, and an error
+// Decode finds that DecodeMetadata does not only inside a protobuf
+// object (whose spec and status it never reads).
+func FuzzDecodeMetadata(f *testing.F) {
+	kvs, err := fixture.KVs()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i, kv := range kvs {
+		f.Add(kv.Key, kv.Value)
+		if i%16 == 0 && bytes.HasPrefix(kv.Value, protobufPrefix) {
+			f.Add(kv.Key, envelope(f, kv.Value, "route.openshift.io/v1", "Route"))
+		}
+	}
+	f.Add("/k", []byte(`{"apiVersion":"v1","kind":"X","metadata":{"name":"a","name":"b","labels":{"x":"1","x":2}},"metadata":7}`))
+	f.Add("/k", []byte("k8s:enc:kms:v1:vault:\x00\x03dekdata"))
+	dec := NewDecoder()
+	f.Fuzz(func(t *testing.T, key string, value []byte) {
+		m := dec.DecodeMetadata(key, value)
+		v := dec.Decode(key, value, nil)
+		if m.Encoding != v.Encoding {
+			t.Fatalf("encoding %s, Decode says %s", m.Encoding, v.Encoding)
+		}
+		if m.Err != nil {
+			if v.Err == nil || v.Err.Error() != m.Err.Error() {
+				t.Fatalf("error %q, Decode's %v", m.Err, v.Err)
+			}
+			return
+		}
+		if v.Err != nil {
+			if v.Encoding != EncodingProtobuf {
+				t.Fatalf("no error, Decode's %v", v.Err)
+			}
+			return
+		}
+		want := Metadata{Encoding: v.Encoding, Encryption: v.Encryption, APIVersion: v.APIVersion, Kind: v.Kind}
+		switch {
+		case v.Object != nil:
+			want.fromObject(v.APIVersion, v.Kind, v.Object)
+		case v.PartialObject != nil:
+			want.fromObject(v.APIVersion, v.Kind, v.PartialObject)
+		}
+		if d := metadataDiff(m, want); d != "" {
+			t.Fatal(d)
+		}
 	})
 }

@@ -78,11 +78,15 @@ type jsonParser struct {
 	islab  []*jsonNode
 	mstack []jsonMember
 	istack []*jsonNode
+	// slabs, mslabs and islabs count the slabs allocated, which double
+	// in size from small: a small document then costs little, a big one
+	// few allocations.
+	slabs, mslabs, islabs uint8
 }
 
 func (p *jsonParser) node(kind jsonKind) *jsonNode {
 	if len(p.slab) == 0 {
-		p.slab = make([]jsonNode, 64)
+		p.slab = make([]jsonNode, slabSize(&p.slabs, 64))
 	}
 	n := &p.slab[0]
 	p.slab = p.slab[1:]
@@ -90,8 +94,19 @@ func (p *jsonParser) node(kind jsonKind) *jsonNode {
 	return n
 }
 
-// slabChunk is the smallest slab of members or items allocated at once.
+// slabChunk is the largest slab of members or items allocated at once
+// for small containers.
 const slabChunk = 128
+
+// slabSize is the size of the next slab: 8, doubling with each slab
+// (counted in n) up to most.
+func slabSize(n *uint8, most int) int {
+	size := min(8<<*n, most)
+	if size < most {
+		*n++
+	}
+	return size
+}
 
 // takeMembers moves the members stacked since base into their own slice.
 // Its capacity is its length, so a later append (set) copies it rather
@@ -102,7 +117,7 @@ func (p *jsonParser) takeMembers(base int) []jsonMember {
 		return nil
 	}
 	if len(p.mslab) < k {
-		p.mslab = make([]jsonMember, max(k, slabChunk))
+		p.mslab = make([]jsonMember, max(k, slabSize(&p.mslabs, slabChunk)))
 	}
 	out := p.mslab[:k:k]
 	p.mslab = p.mslab[k:]
@@ -119,7 +134,7 @@ func (p *jsonParser) takeItems(base int) []*jsonNode {
 		return nil
 	}
 	if len(p.islab) < k {
-		p.islab = make([]*jsonNode, max(k, slabChunk))
+		p.islab = make([]*jsonNode, max(k, slabSize(&p.islabs, slabChunk)))
 	}
 	out := p.islab[:k:k]
 	p.islab = p.islab[k:]
@@ -219,40 +234,68 @@ func (p *jsonParser) object(depth int) (*jsonNode, error) {
 	}
 	base := len(p.mstack)
 	for {
-		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
-			return nil, p.errAt("a string naming an object member")
-		}
-		name, err := p.str()
+		name, err := p.memberKey(false)
 		if err != nil {
 			return nil, err
 		}
-		p.skipSpace()
-		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-			return nil, p.errAt("':' after an object key")
-		}
-		p.pos++
-		p.skipSpace()
 		v, err := p.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
 		p.mstack = append(p.mstack, jsonMember{name: name, value: v})
-		p.skipSpace()
-		if p.pos >= len(p.src) {
-			return nil, p.errEOF()
-		}
-		switch p.src[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case '}':
-			p.pos++
+		if done, err := p.next('}'); err != nil || done {
 			n.members = p.takeMembers(base)
-			return n, nil
-		default:
-			return nil, p.errAt("',' or '}' after an object member")
+			return n, err
 		}
 	}
+}
+
+// memberKey reads an object member's name and the colon after it,
+// leaving p.pos at the member's value; skip checks the name without
+// building it.
+func (p *jsonParser) memberKey(skip bool) (string, error) {
+	if p.pos >= len(p.src) || p.src[p.pos] != '"' {
+		return "", p.errAt("a string naming an object member")
+	}
+	var name string
+	var err error
+	if skip {
+		err = p.skipStr()
+	} else {
+		name, err = p.str()
+	}
+	if err != nil {
+		return "", err
+	}
+	p.skipSpace()
+	if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+		return "", p.errAt("':' after an object key")
+	}
+	p.pos++
+	p.skipSpace()
+	return name, nil
+}
+
+// next moves past what follows a container's member or element: a comma
+// (more to come) or the container's end (done).
+func (p *jsonParser) next(end byte) (done bool, err error) {
+	p.skipSpace()
+	if p.pos >= len(p.src) {
+		return false, p.errEOF()
+	}
+	switch p.src[p.pos] {
+	case ',':
+		p.pos++
+		p.skipSpace()
+		return false, nil
+	case end:
+		p.pos++
+		return true, nil
+	}
+	if end == '}' {
+		return false, p.errAt("',' or '}' after an object member")
+	}
+	return false, p.errAt("',' or ']' after an array element")
 }
 
 // array parses an array; p.pos is at its opening bracket.
@@ -271,20 +314,9 @@ func (p *jsonParser) array(depth int) (*jsonNode, error) {
 			return nil, err
 		}
 		p.istack = append(p.istack, v)
-		p.skipSpace()
-		if p.pos >= len(p.src) {
-			return nil, p.errEOF()
-		}
-		switch p.src[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case ']':
-			p.pos++
+		if done, err := p.next(']'); err != nil || done {
 			n.items = p.takeItems(base)
-			return n, nil
-		default:
-			return nil, p.errAt("',' or ']' after an array element")
+			return n, err
 		}
 	}
 }

@@ -18,46 +18,24 @@ const maxFieldDepth = 64
 // bytes. It is how an object of a type this build does not know is shown.
 func dumpFields(b []byte, depth int) ([]Field, error) {
 	var out []Field
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return nil, fmt.Errorf("field tag at byte %d: %w", len(b), protowire.ParseError(n))
-		}
-		b = b[n:]
+	err := eachField(b, func(num protowire.Number, typ protowire.Type, v []byte) {
 		f := Field{Number: int32(num)}
 		switch typ {
 		case protowire.VarintType:
-			v, m := protowire.ConsumeVarint(b)
-			if m < 0 {
-				return nil, fmt.Errorf("field %d varint: %w", num, protowire.ParseError(m))
-			}
-			f.Wire, f.Varint, n = "varint", &v, m
+			x, _ := protowire.ConsumeVarint(v)
+			f.Wire, f.Varint = "varint", &x
 		case protowire.Fixed32Type:
-			v, m := protowire.ConsumeFixed32(b)
-			if m < 0 {
-				return nil, fmt.Errorf("field %d fixed32: %w", num, protowire.ParseError(m))
-			}
-			v64 := uint64(v)
-			f.Wire, f.Varint, n = "fixed32", &v64, m
+			x, _ := protowire.ConsumeFixed32(v)
+			x64 := uint64(x)
+			f.Wire, f.Varint = "fixed32", &x64
 		case protowire.Fixed64Type:
-			v, m := protowire.ConsumeFixed64(b)
-			if m < 0 {
-				return nil, fmt.Errorf("field %d fixed64: %w", num, protowire.ParseError(m))
-			}
-			f.Wire, f.Varint, n = "fixed64", &v, m
+			x, _ := protowire.ConsumeFixed64(v)
+			f.Wire, f.Varint = "fixed64", &x
 		case protowire.BytesType:
-			v, m := protowire.ConsumeBytes(b)
-			if m < 0 {
-				return nil, fmt.Errorf("field %d bytes: %w", num, protowire.ParseError(m))
-			}
-			f.Wire, n = "bytes", m
+			f.Wire = "bytes"
 			describeBytes(&f, v, depth)
 		case protowire.StartGroupType:
-			v, m := protowire.ConsumeGroup(num, b)
-			if m < 0 {
-				return nil, fmt.Errorf("field %d group: %w", num, protowire.ParseError(m))
-			}
-			f.Wire, n = "group", m
+			f.Wire = "group"
 			if depth+1 < maxFieldDepth {
 				if msg, err := dumpFields(v, depth+1); err == nil {
 					f.Message = msg
@@ -67,13 +45,66 @@ func dumpFields(b []byte, depth int) ([]Field, error) {
 			} else {
 				f.Bytes = v
 			}
-		default:
-			return nil, fmt.Errorf("field %d: unexpected wire type %d", num, typ)
 		}
 		out = append(out, f)
-		b = b[n:]
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// eachField walks the top-level fields of a protobuf message without its
+// schema, calling fn with each field's number, wire type and value: the
+// contents of a bytes field or group, else the encoded number. It fails
+// on bytes that are not a message, before calling fn for the field that
+// does not parse.
+func eachField(b []byte, fn func(num protowire.Number, typ protowire.Type, v []byte)) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return fmt.Errorf("field tag at byte %d: %w", len(b), protowire.ParseError(n))
+		}
+		b = b[n:]
+		var v []byte
+		switch typ {
+		case protowire.VarintType:
+			_, m := protowire.ConsumeVarint(b)
+			if m < 0 {
+				return fmt.Errorf("field %d varint: %w", num, protowire.ParseError(m))
+			}
+			v, n = b[:m], m
+		case protowire.Fixed32Type:
+			_, m := protowire.ConsumeFixed32(b)
+			if m < 0 {
+				return fmt.Errorf("field %d fixed32: %w", num, protowire.ParseError(m))
+			}
+			v, n = b[:m], m
+		case protowire.Fixed64Type:
+			_, m := protowire.ConsumeFixed64(b)
+			if m < 0 {
+				return fmt.Errorf("field %d fixed64: %w", num, protowire.ParseError(m))
+			}
+			v, n = b[:m], m
+		case protowire.BytesType:
+			x, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return fmt.Errorf("field %d bytes: %w", num, protowire.ParseError(m))
+			}
+			v, n = x, m
+		case protowire.StartGroupType:
+			x, m := protowire.ConsumeGroup(num, b)
+			if m < 0 {
+				return fmt.Errorf("field %d group: %w", num, protowire.ParseError(m))
+			}
+			v, n = x, m
+		default:
+			return fmt.Errorf("field %d: unexpected wire type %d", num, typ)
+		}
+		fn(num, typ, v)
+		b = b[n:]
+	}
+	return nil
 }
 
 // describeBytes fills a bytes field: printable text first (a Kubernetes

@@ -25,9 +25,11 @@ type Record struct {
 	// APIVersion and Kind are set whenever the type is known.
 	APIVersion string `json:"apiVersion,omitempty"`
 	Kind       string `json:"kind,omitempty"`
-	// Object is the decoded Kubernetes object.
+	// Object is the decoded Kubernetes object; for a type this build does
+	// not know, its apiVersion, kind and metadata (Value.PartialObject).
 	Object json.RawMessage `json:"object,omitempty"`
-	// Fields is the raw protobuf field dump of an object of unknown type.
+	// Fields is the raw protobuf field dump of an object of unknown type,
+	// field 1 (the metadata) included.
 	Fields []Field `json:"fields,omitempty"`
 	// Value is a text value.
 	Value string `json:"value,omitempty"`
@@ -48,6 +50,9 @@ func (v Value) Record() Record {
 		Kind:       v.Kind,
 		Object:     v.Object,
 		Fields:     v.Fields,
+	}
+	if r.Object == nil {
+		r.Object = v.PartialObject
 	}
 	if utf8.ValidString(v.Key) {
 		r.Key = v.Key

@@ -27,8 +27,19 @@ type Encryption struct {
 	// Provider is the transformer named in the value's prefix: aescbc,
 	// aesgcm, secretbox, kms.
 	Provider string `json:"provider"`
-	// KeyName is the key name from the value's prefix.
+	// KMSVersion is v1 or v2 for a value a KMS plugin encrypted.
+	KMSVersion string `json:"kmsVersion,omitempty"`
+	// KeyName is the key name from the value's prefix; for KMS, the
+	// plugin's provider name.
 	KeyName string `json:"keyName"`
+	// KeyID is the key ID a KMS v2 plugin encrypted the value's DEK with.
+	KeyID string `json:"keyID,omitempty"`
+	// DEKSourceType is how a KMS v2 value's DEK comes from its encrypted
+	// DEK source: AES_GCM_KEY or HKDF_SHA256_XNONCE_AES_GCM_SEED.
+	DEKSourceType string `json:"dekSourceType,omitempty"`
+	// Annotations are the names of the annotations a KMS v2 plugin
+	// stored with the value, sorted; their values are never kept.
+	Annotations []string `json:"annotations,omitempty"`
 	// Decrypted is true when the plaintext was recovered.
 	Decrypted bool `json:"decrypted"`
 	// Reason says why the value stayed encrypted.
@@ -63,8 +74,15 @@ type Value struct {
 	// value is not a decodable object.
 	Object json.RawMessage
 	// Fields is the raw protobuf field dump of an object whose type this
-	// build does not know.
+	// build does not know, every top-level field included.
 	Fields []Field
+	// PartialObject is what is known of an object whose type this build
+	// does not know, as compact JSON: {"apiVersion", "kind", "metadata"},
+	// the metadata decoded from its field 1, which is an ObjectMeta in
+	// every Kubernetes type. Nil when field 1 is not an ObjectMeta, and
+	// for every other value. Object stays nil beside it: this is not the
+	// object, only its head, so what prints objects prints the record.
+	PartialObject json.RawMessage
 	// Text is the value itself when it is printable text (also YAML).
 	Text string
 	// Raw is the stored bytes, untouched.

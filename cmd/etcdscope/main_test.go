@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,8 @@ var (
 	testClient    *clientv3.Client
 	// compactedKeyRev is a revision of /test/compacted/a below the compaction.
 	compactedKeyRev int64
+	// testMemberDB is the running member's own db file, which it locks.
+	testMemberDB string
 )
 
 func TestMain(m *testing.M) {
@@ -45,6 +48,7 @@ func runTests(m *testing.M) int {
 	}
 	defer testClient.Close()
 	testEndpoints = strings.Join(cluster.Endpoints(), ",")
+	testMemberDB = filepath.Join(cluster.Dir(), "m0", "member", "snap", "db")
 	if err := loadTestData(ctx, testClient); err != nil {
 		fmt.Fprintln(os.Stderr, "load test data:", err)
 		return 1

@@ -131,7 +131,9 @@ func parseConfig(path string, data []byte) (*Config, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("not valid YAML: %w", err)
 	}
-	if m, ok := doc.(map[string]any); !ok || m["kind"] == nil {
+	// Without apiVersion or kind the decoder's error quotes the whole
+	// file, keys included, over many lines.
+	if m, ok := doc.(map[string]any); !ok || m["kind"] == nil || m["apiVersion"] == nil {
 		return nil, fmt.Errorf("not an EncryptionConfiguration: want YAML with apiVersion: apiserver.config.k8s.io/v1 and kind: EncryptionConfiguration")
 	}
 	cf, err := codecs()

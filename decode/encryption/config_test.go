@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -28,8 +29,16 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"some other text file", "root:x:0:0:root:/root:/bin/bash\n", []string{"not an EncryptionConfiguration"}},
 		{"unknown field", head + "resources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keyz: []\n", []string{"unknown field", "keyz"}},
 		{"wrong kind", "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\n", []string{"AdmissionConfiguration"}},
-		{"no apiVersion", "kind: EncryptionConfiguration\nresources: []\n", []string{"decode"}},
+		{"no apiVersion", "kind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keys: [{name: k, secret: " + secretA + "}]\n",
+			[]string{"not an EncryptionConfiguration"}},
 		{"no resources", head + "resources: []\n", []string{"resources: Required"}},
+		{"type only", head, []string{"resources: Required"}},
+		{"unknown provider", head + "resources:\n- resources: [secrets]\n  providers:\n  - rot13:\n      keys: [{name: k, secret: " + secretA + "}]\n",
+			[]string{"unknown field", "rot13"}},
+		{"key without secret", head + "resources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keys: [{name: k}]\n",
+			[]string{"resources[0].providers[0].aescbc.keys[0].secret: Required"}},
+		{"providers not a list", head + "resources:\n- resources: [secrets]\n  providers: {aescbc: {}}\n", []string{"decode"}},
+		{"a list, not a document", "- apiVersion: apiserver.config.k8s.io/v1\n  kind: EncryptionConfiguration\n", []string{"not an EncryptionConfiguration"}},
 		{"bad base64", head + "resources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keys: [{name: k, secret: 'not base64!!'}]\n",
 			[]string{"resources[0].providers[0].aescbc.keys[0].secret", "base64"}},
 		{"aes key length", head + "resources:\n- resources: [secrets]\n  providers:\n  - aesgcm:\n      keys: [{name: k, secret: aGVsbG8=}]\n",
@@ -59,6 +68,9 @@ func TestLoadConfigErrors(t *testing.T) {
 				t.Errorf("got a config with an error")
 			}
 			wantErr(t, err, append([]string{path}, tc.want...)...)
+			if err != nil && strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q is more than one line", err)
+			}
 			// Errors may be logged or shown: never a secret in them.
 			for _, s := range []string{secretA, secret16, "not base64", "aGVsbG8="} {
 				if err != nil && strings.Contains(err.Error(), s) {
@@ -216,5 +228,47 @@ func TestResourceOfFixtures(t *testing.T) {
 		if got := resourceOf(e.Key, ""); got.Group != group {
 			t.Errorf("%s: group %q, want %q (%s %s)", e.Key, got.Group, group, e.APIVersion, e.Kind)
 		}
+	}
+}
+
+// TestLoadTruncatedConfig cuts the fixture's config at every byte, as an
+// interrupted copy would: each cut loads (a shorter config that is still
+// whole) or fails with one line naming the file, never a panic, never a
+// secret in the message.
+func TestLoadTruncatedConfig(t *testing.T) {
+	full, err := os.ReadFile(fixture.EncryptionConfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := regexp.MustCompile(`secret: (\S+)`).FindAllSubmatch(full, -1)
+	if len(secrets) == 0 {
+		t.Fatal("fixture config holds no secret: test out of date")
+	}
+	failed, loaded := 0, 0
+	for n := range len(full) {
+		path := writeConfig(t, string(full[:n]))
+		cfg, err := LoadConfig(path)
+		if err == nil {
+			loaded++
+			if cfg == nil {
+				t.Fatalf("cut at %d: no config and no error", n)
+			}
+			continue
+		}
+		failed++
+		msg := err.Error()
+		if strings.Contains(msg, "\n") || !strings.Contains(msg, path) {
+			t.Errorf("cut at %d: error %q: want one line naming the file", n, msg)
+		}
+		for _, s := range secrets {
+			// A secret cut short is still a secret: no 8 bytes of one show.
+			if len(s[1]) >= 8 && strings.Contains(msg, string(s[1][:8])) {
+				t.Errorf("cut at %d: error %q shows a secret", n, msg)
+			}
+		}
+	}
+	t.Logf("%d cuts fail, %d load", failed, loaded)
+	if failed < len(full)/2 {
+		t.Errorf("only %d of %d cuts fail", failed, len(full))
 	}
 }

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
 	"k8s.io/apiserver/pkg/storage/value"
-	kmsv2types "k8s.io/apiserver/pkg/storage/value/encrypt/envelope/kmsv2/v2"
 
 	"github.com/etcdscope/etcdscope/decode"
 )
@@ -77,7 +75,7 @@ func (c *Config) Decrypt(key string, v []byte) ([]byte, decode.Encryption, error
 	enc := decode.Encryption{Provider: p.provider, KeyName: p.name}
 	switch p.provider {
 	case ProviderKMS:
-		return c.kms(p, enc)
+		return c.kms(p)
 	case ProviderAESCBC, ProviderAESGCM, ProviderSecretbox:
 	default:
 		enc.Reason = fmt.Sprintf("unknown encryption provider %q", p.provider)
@@ -201,8 +199,15 @@ func looksEncoded(b []byte) bool {
 }
 
 // kms explains a value encrypted through a KMS plugin, which etcdscope
-// never calls: the plugin holds the key-encryption key.
-func (c *Config) kms(p prefix, enc decode.Encryption) ([]byte, decode.Encryption, error) {
+// never calls: the plugin holds the key-encryption key. What the value
+// says of itself (decode.ReadKMSEnvelope) comes with where the config
+// names the plugin.
+func (c *Config) kms(p prefix) ([]byte, decode.Encryption, error) {
+	read, err := decode.ReadKMSEnvelope(p.version, p.name, p.payload)
+	if err != nil {
+		return nil, *read, err
+	}
+	enc := *read
 	where := "not in " + c.path
 	for _, e := range c.entries {
 		for _, pr := range e.providers {
@@ -214,19 +219,9 @@ func (c *Config) kms(p prefix, enc decode.Encryption) ([]byte, decode.Encryption
 	switch p.version {
 	case "v1":
 		enc.Reason = fmt.Sprintf("encrypted by KMS v1 provider %q (%s); KMS plugins are not called, so it stays encrypted", p.name, where)
-		return nil, enc, nil
 	case "v2":
-		var obj kmsv2types.EncryptedObject
-		if err := proto.Unmarshal(p.payload, &obj); err != nil {
-			return nil, enc, fmt.Errorf("kms v2 provider %q: read EncryptedObject: %w", p.name, err)
-		}
-		if obj.GetKeyID() == "" || len(obj.GetEncryptedData()) == 0 {
-			return nil, enc, fmt.Errorf("kms v2 provider %q: EncryptedObject lacks its key ID or data", p.name)
-		}
-		enc.Reason = fmt.Sprintf("encrypted by KMS v2 provider %q with key ID %q (%s); KMS plugins are not called, so it stays encrypted", p.name, obj.GetKeyID(), where)
-		return nil, enc, nil
+		enc.Reason = fmt.Sprintf("encrypted by KMS v2 provider %q with key ID %q (%s); KMS plugins are not called, so it stays encrypted", p.name, enc.KeyID, where)
 	}
-	enc.Reason = fmt.Sprintf("unknown KMS version %q of provider %q", p.version, p.name)
 	return nil, enc, nil
 }
 

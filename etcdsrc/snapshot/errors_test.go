@@ -240,6 +240,16 @@ func TestOpenHeldByRunningEtcd(t *testing.T) {
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "held by a running etcd: copy it or use etcdctl snapshot save") {
 		t.Errorf("error %q, want ErrLocked with its advice", err)
 	}
+	// With the default lock timeout too: a clear error, not a wait for
+	// the member to stop.
+	s, err = Open(path)
+	if err == nil {
+		s.Close()
+		t.Fatal("opened the db of a running etcd")
+	}
+	if !errors.Is(err, ErrLocked) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Open with the default timeout: %q, want one line wrapping ErrLocked", err)
+	}
 }
 
 func TestChecksumMismatchIsReported(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,6 +135,10 @@ func openError(path string, err error) error {
 		return fmt.Errorf("open snapshot %s: %w", path, ErrLocked)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 		return fmt.Errorf("open snapshot %s: %w (%v)", path, ErrNotBolt, err)
+	case strings.HasPrefix(err.Error(), "file size too small"):
+		// bbolt has no sentinel for a file shorter than its two meta
+		// pages; its words ("file size too small 4095") say too little.
+		return fmt.Errorf("open snapshot %s: %w: the file is shorter than the two pages every bbolt database starts with (truncated, or no db file at all)", path, ErrNotBolt)
 	}
 	return fmt.Errorf("open snapshot %s: %w", path, err)
 }

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/etcdscope/etcdscope/decode/fixture"
+)
+
+// failsWithOneLine wants exit 1 and one "etcdscope: " line holding want.
+func (r result) failsWithOneLine(t *testing.T, want string) {
+	t.Helper()
+	r.mustFail(t, want)
+	if !strings.HasPrefix(r.stderr, "etcdscope: ") {
+		t.Fatalf("stderr %q does not start with etcdscope: ", r.stderr)
+	}
+}
+
+// TestBadSnapshotFiles: every kind of file that is no usable snapshot is
+// one line and exit 1.
+func TestBadSnapshotFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	full, err := os.ReadFile(fixture.SnapshotPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	noise := make([]byte, 64<<10)
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range noise {
+		noise[i] = byte(r.Uint32())
+	}
+	cases := []struct{ name, path, want string }{
+		{"empty", write("empty.db", nil), "the file is empty"},
+		{"random bytes", write("noise.db", noise), "not a bbolt database"},
+		{"truncated", write("half.db", full[:len(full)/2]), "truncated"},
+		{"shorter than a page", write("short.db", full[:3000]), "not a bbolt database"},
+		{"directory", dir, "is a directory"},
+		{"missing", filepath.Join(dir, "nope.db"), "no such file"},
+		{"held by a running etcd", testMemberDB, "held by a running etcd"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			etcdscope(t, "", "--snapshot", c.path, "ls", "/registry").failsWithOneLine(t, c.want)
+		})
+	}
+}
+
+// TestBadEncryptionConfigs: a malformed or partial EncryptionConfiguration
+// is one line naming the file and exit 1, and shows no key.
+func TestBadEncryptionConfigs(t *testing.T) {
+	full, err := os.ReadFile(fixture.EncryptionConfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(full), "secret: ")
+	if i < 0 {
+		t.Fatal("fixture config holds no secret")
+	}
+	secretHead := string(full[i+8 : i+16])
+	const head = "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\n"
+	cases := []struct{ name, body, want string }{
+		{"empty", "", "empty"},
+		{"wrong kind", "apiVersion: v1\nkind: ConfigMap\n", "ConfigMap"},
+		{"no keys", head + "resources:\n- resources: [secrets]\n  providers:\n  - aescbc: {}\n", "keys: Required"},
+		{"bad base64", head + "resources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keys: [{name: k, secret: '!!'}]\n", "base64"},
+		{"wrong key length", head + "resources:\n- resources: [secrets]\n  providers:\n  - aesgcm:\n      keys: [{name: k, secret: aGVsbG8=}]\n", "5 bytes"},
+		{"unknown provider", head + "resources:\n- resources: [secrets]\n  providers:\n  - rot13: {}\n", "rot13"},
+		{"truncated in a key", string(full[:i+12]), "secret"},
+	}
+	dir := t.TempDir()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+			if err := os.WriteFile(path, []byte(c.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := etcdscope(t, "", "--snapshot", fixture.SnapshotPath(), "--encryption-config", path, "get", "/registry/secrets/shop/db-credentials")
+			r.failsWithOneLine(t, c.want)
+			if !strings.Contains(r.stderr, path) || strings.Contains(r.stderr, secretHead) {
+				t.Errorf("stderr %q: want the file named and no key shown", r.stderr)
+			}
+			r = etcdscope(t, "k8s:enc:aescbc:v1:key1:x", "decode", "--encryption-config", path)
+			r.failsWithOneLine(t, "encryption config")
+		})
+	}
+}

@@ -1,0 +1,4 @@
+package decode
+
+// MetadataDiff is metadataDiff for the tests of package decode_test.
+var MetadataDiff = metadataDiff
