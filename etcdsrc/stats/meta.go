@@ -1,7 +1,10 @@
 package stats
 
 import (
-	"encoding/json"
+	"fmt"
+	"io"
+
+	jsoniter "github.com/json-iterator/go"
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
@@ -33,15 +36,36 @@ type ownerRef struct {
 	UID        string `json:"uid"`
 }
 
-// metadataOnly is the part of a decoded object readMeta parses; the JSON
-// decoder skips every other field without building it.
+// metadataOnly is the part of an object's metadata readMeta parses.
 type metadataOnly struct {
-	Metadata struct {
-		UID               string     `json:"uid"`
-		DeletionTimestamp string     `json:"deletionTimestamp"`
-		Finalizers        []string   `json:"finalizers"`
-		OwnerReferences   []ownerRef `json:"ownerReferences"`
-	} `json:"metadata"`
+	UID               string     `json:"uid"`
+	DeletionTimestamp string     `json:"deletionTimestamp"`
+	Finalizers        []string   `json:"finalizers"`
+	OwnerReferences   []ownerRef `json:"ownerReferences"`
+}
+
+// metaJSON reads metadata with json-iterator, whose iterator skips the
+// values it is not asked for without building them.
+var metaJSON = jsoniter.ConfigCompatibleWithStandardLibrary
+
+// parseMetadata reads the metadata of a JSON object and nothing after
+// it: metadata comes right after apiVersion and kind, so the rest of the
+// object (spec, data, status), most of its bytes, is never parsed.
+func parseMetadata(obj []byte) (metadataOnly, error) {
+	var md metadataOnly
+	it := metaJSON.BorrowIterator(obj)
+	defer metaJSON.ReturnIterator(it)
+	for field := it.ReadObject(); field != "" && it.Error == nil; field = it.ReadObject() {
+		if field == "metadata" {
+			it.ReadVal(&md)
+			break
+		}
+		it.Skip()
+	}
+	if it.Error != nil && it.Error != io.EOF {
+		return metadataOnly{}, it.Error
+	}
+	return md, nil
 }
 
 // readMeta decodes what the figures need of kv. It is the one place the
@@ -58,16 +82,16 @@ func readMeta(dec *decode.Decoder, kv etcdsrc.KeyValue) objectMeta {
 	if !v.IsObject() {
 		return m
 	}
-	var md metadataOnly
-	if err := json.Unmarshal(v.Object, &md); err != nil {
-		// The decoder's own output always parses; a failure here is a
-		// value whose metadata is not what Kubernetes writes.
-		m.err = err
+	md, err := parseMetadata(v.Object)
+	if err != nil {
+		// The decoder's own output always parses; a failure here is
+		// metadata of another shape than Kubernetes writes.
+		m.err = fmt.Errorf("metadata: %w", err)
 		return m
 	}
-	m.uid = md.Metadata.UID
-	m.deletionTimestamp = md.Metadata.DeletionTimestamp
-	m.finalizers = md.Metadata.Finalizers
-	m.owners = md.Metadata.OwnerReferences
+	m.uid = md.UID
+	m.deletionTimestamp = md.DeletionTimestamp
+	m.finalizers = md.Finalizers
+	m.owners = md.OwnerReferences
 	return m
 }

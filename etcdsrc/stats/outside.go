@@ -67,7 +67,7 @@ func (r *run) scanOutside(ctx context.Context, groups []etcdsrc.Child) error {
 			continue
 		}
 		c := entry(r.t.outside, name)
-		_, err := r.o.Source.Range(ctx, g.Key, r.rev, func(kv etcdsrc.KeyValue) error {
+		err := r.scanRange(ctx, g.Key, func(kv etcdsrc.KeyValue) error {
 			c.add(len(kv.Key), len(kv.Value))
 			if r.done.Add(1)%scanChunkKeys == 0 {
 				r.progress()

@@ -3,109 +3,128 @@ package stats
 import (
 	"encoding/binary"
 	"hash/maphash"
-	"sync"
+	"slices"
 )
 
-// hashSet is a set of 64-bit hashes of strings (uids, namespace and CRD
+// hashSet is a set of 64-bit hashes of strings (namespace and CRD
 // names): eight bytes an entry whatever the string. A collision can only
-// hide a finding, never invent one; among a million uids the odds of any
-// are about 3 in 100 million.
+// hide a finding, never invent one.
 type hashSet map[uint64]struct{}
-
-// uidShards is how many locks the shared uid set is split under.
-const uidShards = 64
-
-// uidSet is the hashes of every uid seen, shared by the scan workers.
-type uidSet struct {
-	shards [uidShards]struct {
-		mu sync.Mutex
-		m  hashSet
-	}
-}
-
-func newUIDSet() *uidSet {
-	u := &uidSet{}
-	for i := range u.shards {
-		u.shards[i].m = hashSet{}
-	}
-	return u
-}
-
-func (u *uidSet) add(h uint64) {
-	s := &u.shards[h%uidShards]
-	s.mu.Lock()
-	s.m[h] = struct{}{}
-	s.mu.Unlock()
-}
-
-func (u *uidSet) has(h uint64) bool {
-	s := &u.shards[h%uidShards]
-	s.mu.Lock()
-	_, ok := s.m[h]
-	s.mu.Unlock()
-	return ok
-}
 
 // hasher hashes strings with one seed for the whole run.
 type hasher struct{ seed maphash.Seed }
 
 func (h hasher) sum(s string) uint64 { return maphash.String(h.seed, s) }
 
-// pendingOwner is an ownerReference whose owner had not been seen when
-// the dependent was read.
-type pendingOwner struct {
-	hash uint64
-	// key and namespace are the dependent's.
-	key, namespace string
-	ref            ownerRef
+// hashChunk is how many hashes one chunk of a hashList holds.
+const hashChunk = 1 << 16
+
+// hashList collects the hashes of the uids one worker saw, in chunks, so
+// that growing never copies what is there: eight bytes a uid. Among a
+// million uids the odds of two sharing a hash are about 3 in 100
+// million, and a shared hash can only hide an owner gone.
+type hashList struct {
+	chunks [][]uint64
 }
+
+func (l *hashList) add(h uint64) {
+	n := len(l.chunks)
+	if n == 0 || len(l.chunks[n-1]) == hashChunk {
+		l.chunks = append(l.chunks, make([]uint64, 0, hashChunk))
+		n++
+	}
+	l.chunks[n-1] = append(l.chunks[n-1], h)
+}
+
+// sortedHashes joins lists into one sorted slice, letting the lists go.
+func sortedHashes(lists []*hashList) []uint64 {
+	n := 0
+	for _, l := range lists {
+		for _, c := range l.chunks {
+			n += len(c)
+		}
+	}
+	out := make([]uint64, 0, n)
+	for _, l := range lists {
+		for _, c := range l.chunks {
+			out = append(out, c...)
+		}
+		l.chunks = nil
+	}
+	slices.Sort(out)
+	return out
+}
+
+// hasHash reports whether sorted holds h.
+func hasHash(sorted []uint64, h uint64) bool {
+	_, ok := slices.BinarySearch(sorted, h)
+	return ok
+}
+
+// pendingOwner is an ownerReference to check once every uid is known.
+type pendingOwner struct {
+	// key is the dependent's.
+	key string
+	ref ownerRef
+}
+
+// ownerType is an owner's apiVersion and kind, which few values share
+// among many references.
+type ownerType struct{ apiVersion, kind string }
 
 // ownerLogChunk is the size of one chunk of an ownerLog.
 const ownerLogChunk = 1 << 20
 
-// ownerLog keeps pending ownerReferences packed in large byte chunks (the
-// owner uid's hash, then length-prefixed strings), so that hundreds of
-// thousands of them cost their bytes and nothing for the garbage
-// collector to scan, and growing never copies what is there.
+// ownerLog keeps ownerReferences packed in large byte chunks (the
+// dependent's key, the owner's type as a number, name and uid, each
+// length-prefixed), so that hundreds of thousands of them cost little
+// more than their bytes and nothing for the garbage collector to scan,
+// and growing never copies what is there.
 type ownerLog struct {
 	chunks [][]byte
+	types  []ownerType
+	typeOf map[ownerType]uint64
 }
 
-func (l *ownerLog) add(p pendingOwner) {
-	strs := [...]string{p.key, p.namespace, p.ref.APIVersion, p.ref.Kind, p.ref.Name, p.ref.UID}
-	size := 8
-	for _, s := range strs {
-		size += binary.MaxVarintLen64 + len(s)
+func (l *ownerLog) add(key string, ref ownerRef) {
+	t := ownerType{ref.APIVersion, ref.Kind}
+	id, ok := l.typeOf[t]
+	if !ok {
+		if l.typeOf == nil {
+			l.typeOf = map[ownerType]uint64{}
+		}
+		id = uint64(len(l.types))
+		l.types = append(l.types, t)
+		l.typeOf[t] = id
 	}
+	size := 4*binary.MaxVarintLen64 + len(key) + len(ref.Name) + len(ref.UID)
 	n := len(l.chunks)
 	if n == 0 || len(l.chunks[n-1])+size > cap(l.chunks[n-1]) {
 		l.chunks = append(l.chunks, make([]byte, 0, max(ownerLogChunk, size)))
 		n++
 	}
-	c := binary.LittleEndian.AppendUint64(l.chunks[n-1], p.hash)
-	for _, s := range strs {
+	c := binary.AppendUvarint(l.chunks[n-1], id)
+	for _, s := range [...]string{key, ref.Name, ref.UID} {
 		c = binary.AppendUvarint(c, uint64(len(s)))
 		c = append(c, s...)
 	}
 	l.chunks[n-1] = c
 }
 
-// each calls fn for every pending reference, in the order added.
+// each calls fn for every reference, in the order added.
 func (l *ownerLog) each(fn func(pendingOwner)) {
 	for _, c := range l.chunks {
 		for len(c) > 0 {
-			var p pendingOwner
-			p.hash = binary.LittleEndian.Uint64(c)
-			c = c[8:]
-			var strs [6]string
+			id, w := binary.Uvarint(c)
+			c = c[w:]
+			var strs [3]string
 			for i := range strs {
 				n, w := binary.Uvarint(c)
 				strs[i] = string(c[w : w+int(n)])
 				c = c[w+int(n):]
 			}
-			p.key, p.namespace = strs[0], strs[1]
-			p.ref = ownerRef{APIVersion: strs[2], Kind: strs[3], Name: strs[4], UID: strs[5]}
-			fn(p)
+			t := l.types[id]
+			fn(pendingOwner{key: strs[0], ref: ownerRef{APIVersion: t.apiVersion, Kind: t.kind, Name: strs[1], UID: strs[2]}})
 		}
 	}
 }

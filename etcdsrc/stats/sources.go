@@ -23,7 +23,9 @@ func (r *run) cluster(ctx context.Context) {
 	}
 	h, err := cs.Health(ctx)
 	if err != nil {
-		r.note("etcd health: %v", err)
+		if ctx.Err() == nil {
+			r.note("etcd health: %v", err)
+		}
 		return
 	}
 	r.res.Notes = append(r.res.Notes, h.Notes...)
@@ -113,41 +115,44 @@ const maxOwnerLookups = 10000
 // ownerLookups is how many owner reads are in flight at once.
 const ownerLookups = 8
 
-// checkOwners finds the ownerReferences whose owner uid was not seen.
+// checkOwners finds the ownerReferences whose owner uid was not read.
 // When the prefix holds the whole root every object was read, so an
 // unseen uid is an owner gone; below the root the owner may lie outside
 // the prefix, and is read from the key its kind and name give.
 func (r *run) checkOwners(ctx context.Context) {
 	full := strings.HasPrefix(r.rootDir, r.prefix)
 	var unseen []pendingOwner
-	r.t.pending.each(func(p pendingOwner) {
-		switch {
-		case r.uids.has(p.hash):
-		case full:
-			r.ownerGone = append(r.ownerGone, OwnerGone{Key: p.key, OwnerKind: p.ref.Kind, OwnerName: p.ref.Name, OwnerUID: p.ref.UID})
-		default:
-			unseen = append(unseen, p)
-		}
-	})
+	for _, l := range r.owners {
+		l.each(func(p pendingOwner) {
+			switch {
+			case hasHash(r.uids, r.h.sum(p.ref.UID)):
+			case full:
+				r.ownerGone = append(r.ownerGone, OwnerGone{Key: p.key, OwnerKind: p.ref.Kind, OwnerName: p.ref.Name, OwnerUID: p.ref.UID})
+			default:
+				unseen = append(unseen, p)
+			}
+		})
+	}
+	r.owners, r.uids = nil, nil
 	if len(unseen) == 0 || ctx.Err() != nil {
 		return
 	}
-	owners := map[uint64]pendingOwner{}
+	owners := map[string]pendingOwner{}
 	for _, p := range unseen {
-		owners[p.hash] = p
+		owners[p.ref.UID] = p
 	}
 	if len(owners) > maxOwnerLookups {
 		r.note("owners not checked: %d owners lie outside %s; run stats on the prefix root to check them", len(owners), r.prefix)
 		return
 	}
-	gone := map[uint64]bool{}
+	gone := map[string]bool{}
 	var (
 		mu        sync.Mutex
 		wg        sync.WaitGroup
 		unchecked int
 	)
 	sem := make(chan struct{}, ownerLookups)
-	for h, p := range owners {
+	for uid, p := range owners {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -158,7 +163,7 @@ func (r *run) checkOwners(ctx context.Context) {
 				unchecked++
 				return
 			}
-			gone[h] = !exists
+			gone[uid] = !exists
 		})
 	}
 	wg.Wait()
@@ -166,7 +171,7 @@ func (r *run) checkOwners(ctx context.Context) {
 		r.note("%d owners could not be checked (unknown kind or not readable)", unchecked)
 	}
 	for _, p := range unseen {
-		if gone[p.hash] {
+		if gone[p.ref.UID] {
 			r.ownerGone = append(r.ownerGone, OwnerGone{Key: p.key, OwnerKind: p.ref.Kind, OwnerName: p.ref.Name, OwnerUID: p.ref.UID})
 		}
 	}
@@ -186,7 +191,8 @@ func (r *run) ownerExists(ctx context.Context, p pendingOwner) (bool, error) {
 	}
 	key := r.rootDir + kind.Prefix + "/"
 	if kind.Namespaced {
-		key += p.namespace + "/"
+		kp, _, _ := r.catalog.ParseKey(p.key, r.o.Root)
+		key += kp.Namespace + "/"
 	}
 	kv, err := r.o.Source.Get(ctx, key+p.ref.Name, r.rev)
 	if errors.Is(err, etcdsrc.ErrNotFound) {

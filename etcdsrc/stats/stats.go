@@ -7,10 +7,11 @@
 // history it holds and the keys that churn, from a live cluster its
 // members' health, alarms and leases.
 //
-// Run reads every value under the prefix once, in pages, at one pinned
-// revision, decoding only what the figures need. What grows with the
-// number of objects (the uids owners are checked against, namespace and
-// CRD names) is kept as 64-bit hashes. It only reads. Run is meant to run
+// Run reads every value under the prefix once, streamed or in pages, at
+// one pinned revision, decoding only what the figures need. What grows
+// with the number of objects (the uids owners are checked against,
+// namespace and CRD names) is kept as 64-bit hashes, the ownerReferences
+// to check packed in byte chunks. It only reads. Run is meant to run
 // off a UI's event loop: it reports progress through a callback, stops
 // when its context ends and returns what it computed so far.
 package stats
@@ -82,10 +83,29 @@ type clusterSource interface {
 	Leases(ctx context.Context) ([]etcdsrc.Lease, error)
 }
 
+// streamSource is a source that reads a whole range in one stream
+// rather than in pages (a live etcd 3.7), which costs its server far less
+// over a big range.
+type streamSource interface {
+	StreamRange(ctx context.Context, prefix string, rev int64, fn func(etcdsrc.KeyValue) error) (int64, error)
+}
+
 var (
 	_ snapshotSource = (*snapshot.Snapshot)(nil)
 	_ clusterSource  = (*etcdsrc.Live)(nil)
+	_ streamSource   = (*etcdsrc.Live)(nil)
 )
+
+// scanRange reads every key under prefix at the pinned revision, streamed
+// when the source can.
+func (r *run) scanRange(ctx context.Context, prefix string, fn func(etcdsrc.KeyValue) error) error {
+	if s, ok := r.o.Source.(streamSource); ok {
+		_, err := s.StreamRange(ctx, prefix, r.rev, fn)
+		return err
+	}
+	_, err := r.o.Source.Range(ctx, prefix, r.rev, fn)
+	return err
+}
 
 // Run computes the figures of o.Prefix. When ctx ends first, it returns
 // what it computed so far with Complete false and a nil error; an error
@@ -109,7 +129,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		rootDir: dirOf(o.Root),
 		res:     empty(),
 		h:       hasher{seed: maphash.MakeSeed()},
-		uids:    newUIDSet(),
 		t:       newTally(o.Top),
 		churn:   topObjects{n: o.Top},
 	}
@@ -142,10 +161,13 @@ type run struct {
 	// namespaces and crds are the hashes of the namespace and CRD names
 	// stored at rev.
 	namespaces, crds hashSet
-	uids             *uidSet
-	t                *tally
-	churn            topObjects
-	ownerGone        []OwnerGone
+	// uids is the sorted hashes of every uid read; owners the
+	// ownerReferences to check against them, one log per worker.
+	uids      []uint64
+	owners    []*ownerLog
+	t         *tally
+	churn     topObjects
+	ownerGone []OwnerGone
 
 	done, total atomic.Int64
 	progressMu  sync.Mutex
@@ -278,8 +300,8 @@ const (
 )
 
 // scan reads every key under the prefix at the pinned revision. The
-// source's Range reads pages on this goroutine while workers decode the
-// batches already read, each into its own tally.
+// source is read on this goroutine while workers decode the batches
+// already read, each into its own tally.
 func (r *run) scan(ctx context.Context) error {
 	workers := min(max(runtime.GOMAXPROCS(0), 1), maxWorkers)
 	batches := make(chan []etcdsrc.KeyValue, 2*workers)
@@ -311,7 +333,7 @@ func (r *run) scan(ctx context.Context) error {
 		batch, size = nil, 0
 		return nil
 	}
-	_, err := r.o.Source.Range(ctx, r.prefix, r.rev, func(kv etcdsrc.KeyValue) error {
+	err := r.scanRange(ctx, r.prefix, func(kv etcdsrc.KeyValue) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -330,9 +352,13 @@ func (r *run) scan(ctx context.Context) error {
 	}
 	close(batches)
 	wg.Wait()
-	for _, t := range tallies {
+	lists := make([]*hashList, len(tallies))
+	for i, t := range tallies {
 		r.t.merge(t)
+		lists[i] = &t.uids
+		r.owners = append(r.owners, &t.owners)
 	}
+	r.uids = sortedHashes(lists)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", decode.EscapeKey(r.prefix), err)
 	}
@@ -395,12 +421,10 @@ func (r *run) add(t *tally, kv etcdsrc.KeyValue) {
 		}
 	}
 	if m.uid != "" {
-		r.uids.add(r.h.sum(m.uid))
+		t.uids.add(r.h.sum(m.uid))
 	}
 	for _, o := range m.owners {
-		if h := r.h.sum(o.UID); !r.uids.has(h) {
-			t.pending.add(pendingOwner{hash: h, key: kv.Key, namespace: kp.Namespace, ref: o})
-		}
+		t.owners.add(kv.Key, o)
 	}
 	if m.deletionTimestamp != "" && len(m.finalizers) > 0 {
 		t.terminating = append(t.terminating, Terminating{Key: kv.Key, DeletionTimestamp: m.deletionTimestamp, Finalizers: m.finalizers})

@@ -60,7 +60,10 @@ type tally struct {
 	terminating []Terminating
 	undecodable []Undecodable
 	nearLimit   int
-	pending     ownerLog
+	// uids and owners are kept per worker and joined once the scan is
+	// over (merge leaves them).
+	uids   hashList
+	owners ownerLog
 }
 
 func newTally(top int) *tally {
@@ -142,7 +145,6 @@ func (t *tally) merge(o *tally) {
 	t.terminating = append(t.terminating, o.terminating...)
 	t.undecodable = append(t.undecodable, o.undecodable...)
 	t.nearLimit += o.nearLimit
-	t.pending.chunks = append(t.pending.chunks, o.pending.chunks...)
 }
 
 // topObjects keeps the n largest objects seen: a min-heap on size, so
