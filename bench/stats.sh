@@ -18,21 +18,8 @@ go build -o "$WORK/etcdserver" ./bench/etcdserver
 go build -o "$WORK/etcdscope" ./cmd/etcdscope
 (cd bench/etcdctl && go build -o "$WORK/etcdctl" .)
 
-rm -f "$WORK/endpoint"
-"$WORK/etcdserver" -dataset kube -dir "$WORK/data" -endpoint-file "$WORK/endpoint" &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT INT TERM
-echo "stats.sh: waiting for etcd (the first run loads 1M objects)..." >&2
-while [ ! -s "$WORK/endpoint" ]; do
-	if ! kill -0 "$server" 2>/dev/null; then
-		echo "stats.sh: bench/etcdserver exited" >&2
-		exit 1
-	fi
-	sleep 1
-done
-ETCDSCOPE_BENCH_ENDPOINT=$(cat "$WORK/endpoint")
-ETCDSCOPE_BENCH_SERVER_PID=$server
-export ETCDSCOPE_BENCH_ENDPOINT ETCDSCOPE_BENCH_SERVER_PID
+. bench/server.sh
+start_server "$WORK" kube
 
 # Whole processes, alternating so both see the same machine: the real
 # etcdctl and etcdscope, each writing to /dev/null. GNU time's %M is the

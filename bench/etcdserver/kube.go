@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
-	"sync"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	appsv1 "k8s.io/api/apps/v1"
@@ -104,26 +103,7 @@ func loadKube(ctx context.Context, cli *clientv3.Client) error {
 		err = enc.Encode(obj, &b)
 		return b.Bytes(), err
 	}
-	jobs := make(chan int)
-	errs := make(chan error, kubeNamespaces)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for n := range jobs {
-				if err := loadNamespace(ctx, cli, n, encode); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	for n := range kubeNamespaces {
-		jobs <- n
-	}
-	close(jobs)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	if err := inParallel(kubeNamespaces, func(n int) error { return loadNamespace(ctx, cli, n, encode) }); err != nil {
 		return err
 	}
 	return markLoaded(ctx, cli)

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -91,40 +92,62 @@ func load(ctx context.Context, cli *clientv3.Client) error {
 	for i := range value {
 		value[i] = 'a' + byte(i%26)
 	}
-	type job struct{ res, ns int }
-	jobs := make(chan job)
-	errs := make(chan error, resources*namespaces)
-	var wg sync.WaitGroup
-	for range 4 {
+	err = inParallel(resources*namespaces, func(j int) error {
+		res, ns := j/namespaces, j%namespaces
+		ops := make([]clientv3.Op, 0, batch)
+		for o := range objects {
+			key := fmt.Sprintf("/registry/res%02d/ns%02d/obj-%04d", res, ns, o)
+			ops = append(ops, clientv3.OpPut(key, string(value)))
+			if len(ops) == batch {
+				if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+					return fmt.Errorf("load %s: %w", key, err)
+				}
+				ops = ops[:0]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return markLoaded(ctx, cli)
+}
+
+// loadWriters is how many writers load a data set at once.
+const loadWriters = 4
+
+// inParallel runs fn for jobs 0..n-1 on loadWriters goroutines and
+// returns the first error; the jobs after a failure are skipped.
+func inParallel(n int, fn func(job int) error) error {
+	jobs := make(chan int)
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	for range loadWriters {
 		wg.Go(func() {
 			for j := range jobs {
-				ops := make([]clientv3.Op, 0, batch)
-				for o := range objects {
-					key := fmt.Sprintf("/registry/res%02d/ns%02d/obj-%04d", j.res, j.ns, o)
-					ops = append(ops, clientv3.OpPut(key, string(value)))
-					if len(ops) == batch {
-						if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
-							errs <- fmt.Errorf("load %s: %w", key, err)
-							return
-						}
-						ops = ops[:0]
-					}
+				mu.Lock()
+				failed := first != nil
+				mu.Unlock()
+				if failed {
+					continue
+				}
+				if err := fn(j); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
 				}
 			}
 		})
 	}
-	for r := range resources {
-		for n := range namespaces {
-			jobs <- job{r, n}
-		}
+	for j := range n {
+		jobs <- j
 	}
 	close(jobs)
 	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return err
-	}
-	return markLoaded(ctx, cli)
+	return first
 }
 
 // alreadyLoaded reports a data directory an earlier run finished loading.
