@@ -75,7 +75,7 @@ func progressLine(w io.Writer, what, unit string) func(done, total int64) {
 		elapsed := now.Sub(start).Seconds()
 		rate := float64(done) / max(elapsed, 0.001)
 		eta := time.Duration(float64(total-done) / max(rate, 1) * float64(time.Second)).Round(time.Second)
-		fmt.Fprintf(w, "\r\033[K%s: %3.0f%%  %s of %s %s  %.0f %s/s  ETA %s", what, 100*float64(done)/float64(total),
-			humanize.Comma(done), humanize.Comma(total), unit, rate, unit, eta)
+		fmt.Fprintf(w, "\r\033[K%s: %3.0f%%  %s of %s %s  %s %s/s  ETA %s", what, 100*float64(done)/float64(total),
+			humanize.Comma(done), humanize.Comma(total), unit, humanize.Comma(int64(rate)), unit, eta)
 	}
 }
