@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // MemberHealth is what one member says of itself when asked for its
@@ -36,8 +38,10 @@ type Alarm struct {
 
 // Health is the cluster's members as each reports itself, and its alarms.
 type Health struct {
-	Members []MemberHealth
-	Alarms  []Alarm
+	// Endpoints are the client endpoints the source was given.
+	Endpoints []string
+	Members   []MemberHealth
+	Alarms    []Alarm
 	// Notes say what could not be asked (the member or alarm list).
 	Notes []string
 }
@@ -47,7 +51,7 @@ type Health struct {
 // not be had is a note: Health fails only when ctx has ended. It only
 // reads.
 func (l *Live) Health(ctx context.Context) (Health, error) {
-	var h Health
+	h := Health{Endpoints: l.client.Endpoints()}
 	cctx, cancel := l.callCtx(ctx)
 	defer cancel()
 	ml, err := l.client.MemberList(cctx)
@@ -102,4 +106,21 @@ func (l *Live) Health(ctx context.Context) (Health, error) {
 		}
 	}
 	return h, nil
+}
+
+// CompactRevision is the oldest revision still readable: 0 when nothing
+// was ever compacted. A read of revision 1 tells that at once; only a
+// compacted cluster is asked with a watch from revision 1, which it
+// answers with its compaction revision without replaying anything (a
+// watch from revision 1 on a cluster never compacted would make it read
+// every revision first).
+func (l *Live) CompactRevision(ctx context.Context) (int64, error) {
+	_, err := l.get(ctx, "\x00", 1, clientv3.WithKeysOnly(), clientv3.WithLimit(1))
+	switch {
+	case err == nil:
+		return 0, nil
+	case isCompacted(err):
+		return l.compactRevision(ctx, "\x00"), nil
+	}
+	return 0, readError("read revision 1 of", "the keyspace", err)
 }

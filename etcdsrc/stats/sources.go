@@ -21,6 +21,11 @@ func (r *run) cluster(ctx context.Context) {
 	if !ok {
 		return
 	}
+	compact, err := cs.CompactRevision(ctx)
+	if err != nil && ctx.Err() == nil {
+		r.note("compaction revision: %v", err)
+	}
+	r.res.Source.CompactRevision = compact
 	h, err := cs.Health(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -28,6 +33,7 @@ func (r *run) cluster(ctx context.Context) {
 		}
 		return
 	}
+	r.res.Source.Endpoint = strings.Join(h.Endpoints, ",")
 	r.res.Notes = append(r.res.Notes, h.Notes...)
 	var leader *etcdsrc.MemberHealth
 	for i, m := range h.Members {

@@ -76,11 +76,12 @@ type snapshotSource interface {
 	KeyHistories(ctx context.Context, prefix string, fn func(snapshot.KeyHistory) error) error
 }
 
-// clusterSource is what a live cluster adds: its members' health and
-// its leases.
+// clusterSource is what a live cluster adds: its members' health, its
+// leases and its compaction revision.
 type clusterSource interface {
 	Health(ctx context.Context) (etcdsrc.Health, error)
 	Leases(ctx context.Context) ([]etcdsrc.Lease, error)
+	CompactRevision(ctx context.Context) (int64, error)
 }
 
 // streamSource is a source that reads a whole range in one stream
@@ -222,6 +223,11 @@ func (r *run) pin(ctx context.Context) error {
 	if snap, ok := src.(snapshotSource); ok {
 		r.res.Source.Type, r.res.Source.File = "snapshot", snap.Path()
 		r.res.Source.CompactRevision = snap.CompactRevision()
+		return nil
+	}
+	if _, ok := src.(clusterSource); ok {
+		// cluster fills in the rest: Status would ask the members twice.
+		r.res.Source.Type = "live"
 		return nil
 	}
 	st, err := src.Status(ctx)
