@@ -1,5 +1,6 @@
-// Package bench holds the benchmarks too slow for the normal test run. The
-// 1M-key listing benchmark is built with the bench1m tag and driven by
-// run.sh, which starts bench/etcdserver in its own process so the memory
-// measured is the client's alone.
+// Package bench holds the benchmarks too slow for the normal test run.
+// They are built with the bench1m tag: the 1M-key listing benchmark is
+// driven by run.sh, the 1M-object stats benchmark by stats.sh; each
+// starts bench/etcdserver in its own process so the memory measured is
+// the client's alone.
 package bench

@@ -23,21 +23,8 @@ else
 	echo "run.sh: etcdctl did not build; its row is left out" >&2
 fi
 
-rm -f "$WORK/endpoint"
-"$WORK/etcdserver" -dir "$WORK/data" -endpoint-file "$WORK/endpoint" &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT INT TERM
-echo "run.sh: waiting for etcd (the first run loads 1M keys)..." >&2
-while [ ! -s "$WORK/endpoint" ]; do
-	if ! kill -0 "$server" 2>/dev/null; then
-		echo "run.sh: bench/etcdserver exited" >&2
-		exit 1
-	fi
-	sleep 1
-done
-ETCDSCOPE_BENCH_ENDPOINT=$(cat "$WORK/endpoint")
-ETCDSCOPE_BENCH_SERVER_PID=$server
-export ETCDSCOPE_BENCH_ENDPOINT ETCDSCOPE_BENCH_SERVER_PID
+. bench/server.sh
+start_server "$WORK" plain
 
 go test ./bench/ -tags bench1m -run '^$' -bench '^BenchmarkChildren1M$' -benchtime 3x -timeout 60m "$@" |
 	tee "$WORK/go-bench.txt"

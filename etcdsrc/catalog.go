@@ -17,9 +17,17 @@ const crdPrefix = "/apiextensions.k8s.io/customresourcedefinitions/"
 // whose CRDs are stored under root. A CRD that does not decode is skipped:
 // its resources are still listed in the tree, just not found by kind.
 func LoadCatalog(ctx context.Context, src Source, dec *decode.Decoder, root string) (*decode.Catalog, error) {
+	catalog, _, err := LoadCatalogAt(ctx, src, dec, root, 0)
+	return catalog, err
+}
+
+// LoadCatalogAt is LoadCatalog at revision rev (0: the current one); it
+// also returns the revision it read at, so a caller can pin later reads
+// to the same one.
+func LoadCatalogAt(ctx context.Context, src Source, dec *decode.Decoder, root string, rev int64) (*decode.Catalog, int64, error) {
 	catalog := decode.NewCatalog()
 	prefix := strings.TrimSuffix(root, "/") + crdPrefix
-	_, err := src.Range(ctx, prefix, 0, func(kv KeyValue) error {
+	at, err := src.Range(ctx, prefix, rev, func(kv KeyValue) error {
 		v := dec.Decode(kv.Key, kv.Value, nil)
 		if v.IsObject() {
 			_ = catalog.AddCRD(v.Object) // a malformed CRD only loses its kind
@@ -27,7 +35,7 @@ func LoadCatalog(ctx context.Context, src Source, dec *decode.Decoder, root stri
 		return nil
 	})
 	if err != nil && !errors.Is(err, ErrRevisionMoved) {
-		return nil, fmt.Errorf("read CRDs under %s: %w", prefix, err)
+		return nil, 0, fmt.Errorf("read CRDs under %s: %w", prefix, err)
 	}
-	return catalog, nil
+	return catalog, at, nil
 }

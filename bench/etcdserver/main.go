@@ -1,12 +1,15 @@
-// Command etcdserver runs the embedded etcd that bench/run.sh measures
-// against, in its own process so the benchmark's memory figures are the
-// client's alone. On first use it loads 1M keys (50 resources × 20
-// namespaces × 1,000 objects under /registry/) into its data directory;
-// later runs reuse them. It writes its client endpoint to a file and
-// serves until interrupted.
+// Command etcdserver runs the embedded etcd that bench/run.sh and
+// bench/stats.sh measure against, in its own process so the benchmark's
+// memory figures are the client's alone. On first use it loads 1M keys
+// into its data directory: with -dataset plain (run.sh) 50 resources × 20
+// namespaces × 1,000 values of 200 bytes under /registry/; with -dataset
+// kube (stats.sh) 20 namespaces of 50,000 Kubernetes objects of about
+// 1 KB, protobuf as kube-apiserver stores them. Later runs reuse them. It
+// writes its client endpoint to a file and serves until interrupted.
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -33,16 +36,21 @@ const (
 func main() {
 	dir := flag.String("dir", "", "data directory (kept between runs)")
 	endpointFile := flag.String("endpoint-file", "", "where to write the client endpoint once serving")
+	dataset := flag.String("dataset", "plain", "what to load: plain (200-byte values) or kube (1 KB Kubernetes objects)")
 	flag.Parse()
-	if err := run(*dir, *endpointFile); err != nil {
+	if err := run(*dir, *endpointFile, *dataset); err != nil {
 		fmt.Fprintln(os.Stderr, "etcdserver:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, endpointFile string) error {
+func run(dir, endpointFile, dataset string) error {
 	if dir == "" || endpointFile == "" {
 		return fmt.Errorf("-dir and -endpoint-file are required")
+	}
+	loader := map[string]func(context.Context, *clientv3.Client) error{"plain": load, "kube": loadKube}[dataset]
+	if loader == nil {
+		return fmt.Errorf("-dataset %q: plain or kube", dataset)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -61,9 +69,11 @@ func run(dir, endpointFile string) error {
 		return err
 	}
 	defer cli.Close()
-	if err := load(ctx, cli); err != nil {
+	start := time.Now()
+	if err := loader(ctx, cli); err != nil {
 		return err
 	}
+	fmt.Fprintf(os.Stderr, "etcdserver: %s data set ready after %s\n", dataset, time.Since(start).Round(time.Second))
 	if err := os.WriteFile(endpointFile, []byte(c.Endpoints()[0]+"\n"), 0o644); err != nil {
 		return fmt.Errorf("write endpoint: %w", err)
 	}
@@ -74,54 +84,85 @@ func run(dir, endpointFile string) error {
 // load writes the keys unless an earlier run did, in Txns of batch puts
 // from a few writers at once.
 func load(ctx context.Context, cli *clientv3.Client) error {
-	resp, err := cli.Get(ctx, loadedKey)
-	if err != nil {
-		return fmt.Errorf("check earlier load: %w", err)
+	done, err := alreadyLoaded(ctx, cli)
+	if err != nil || done {
+		return err
 	}
-	if len(resp.Kvs) > 0 {
-		return nil
-	}
-	start := time.Now()
 	value := make([]byte, 200) // keys-only reads never carry it; it sizes the db
 	for i := range value {
 		value[i] = 'a' + byte(i%26)
 	}
-	type job struct{ res, ns int }
-	jobs := make(chan job)
-	errs := make(chan error, resources*namespaces)
-	var wg sync.WaitGroup
-	for range 4 {
+	err = inParallel(resources*namespaces, func(j int) error {
+		res, ns := j/namespaces, j%namespaces
+		ops := make([]clientv3.Op, 0, batch)
+		for o := range objects {
+			key := fmt.Sprintf("/registry/res%02d/ns%02d/obj-%04d", res, ns, o)
+			ops = append(ops, clientv3.OpPut(key, string(value)))
+			if len(ops) == batch {
+				if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+					return fmt.Errorf("load %s: %w", key, err)
+				}
+				ops = ops[:0]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return markLoaded(ctx, cli)
+}
+
+// loadWriters is how many writers load a data set at once.
+const loadWriters = 4
+
+// inParallel runs fn for jobs 0..n-1 on loadWriters goroutines and
+// returns the first error; the jobs after a failure are skipped.
+func inParallel(n int, fn func(job int) error) error {
+	jobs := make(chan int)
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	for range loadWriters {
 		wg.Go(func() {
 			for j := range jobs {
-				ops := make([]clientv3.Op, 0, batch)
-				for o := range objects {
-					key := fmt.Sprintf("/registry/res%02d/ns%02d/obj-%04d", j.res, j.ns, o)
-					ops = append(ops, clientv3.OpPut(key, string(value)))
-					if len(ops) == batch {
-						if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
-							errs <- fmt.Errorf("load %s: %w", key, err)
-							return
-						}
-						ops = ops[:0]
-					}
+				mu.Lock()
+				failed := first != nil
+				mu.Unlock()
+				if failed {
+					continue
+				}
+				if err := fn(j); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
 				}
 			}
 		})
 	}
-	for r := range resources {
-		for n := range namespaces {
-			jobs <- job{r, n}
-		}
+	for j := range n {
+		jobs <- j
 	}
 	close(jobs)
 	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return err
+	return first
+}
+
+// alreadyLoaded reports a data directory an earlier run finished loading.
+func alreadyLoaded(ctx context.Context, cli *clientv3.Client) (bool, error) {
+	resp, err := cli.Get(ctx, loadedKey)
+	if err != nil {
+		return false, fmt.Errorf("check earlier load: %w", err)
 	}
+	return len(resp.Kvs) > 0, nil
+}
+
+// markLoaded records that the load finished.
+func markLoaded(ctx context.Context, cli *clientv3.Client) error {
 	if _, err := cli.Put(ctx, loadedKey, time.Now().UTC().Format(time.RFC3339)); err != nil {
 		return fmt.Errorf("mark load done: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "etcdserver: loaded %d keys in %s\n", resources*namespaces*objects, time.Since(start).Round(time.Second))
 	return nil
 }

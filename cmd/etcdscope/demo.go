@@ -71,7 +71,7 @@ func runDemo(ctx context.Context, a *app, serve bool, members int, interval time
 	if err != nil {
 		return fmt.Errorf("write demo encryption config: %w", err)
 	}
-	opts := demo.Options{Root: decode.DefaultRoot, Encrypter: enc, Now: time.Now()}
+	opts := demo.Options{Root: decode.DefaultRoot, Encrypter: enc, Now: time.Now(), Leftovers: true}
 	if serve {
 		fmt.Fprintln(a.errOut, "etcdscope: seeding the demo cluster…")
 	}

@@ -66,6 +66,21 @@ func TestDemoServe(t *testing.T) {
 		t.Fatalf("the demo config does not decrypt its Secrets: %s", line)
 	}
 
+	// The demo seeds what stats looks for.
+	st := run("stats", "-o", "json").mustSucceed(t)
+	var res struct {
+		Orphans struct {
+			NamespaceGone, CRDGone, OwnerGone []any
+		}
+		Terminating []any
+	}
+	if err := json.Unmarshal([]byte(st.stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Orphans.NamespaceGone) == 0 || len(res.Orphans.CRDGone) == 0 || len(res.Orphans.OwnerGone) == 0 || len(res.Terminating) == 0 {
+		t.Errorf("stats finds nothing in the demo: %s", st.stdout)
+	}
+
 	cancel()
 	r := <-done
 	if r.code != 0 {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/etcdscope/etcdscope/decode"
@@ -18,7 +19,7 @@ import (
 // runTUI opens the explorer on the source the flags name. Indexing a big
 // snapshot shows its progress on stderr before the screen opens.
 func (a *app) runTUI(cmd *cobra.Command) error {
-	a.progress = progressLine(a.errOut)
+	a.progress = progressLine(a.errOut, "indexing snapshot", "revisions")
 	a.lenient = true
 	return a.withSession(cmd, func(ctx context.Context, s *session) error {
 		fmt.Fprint(a.errOut, "\r\033[K")
@@ -54,9 +55,10 @@ func openDebugLog(path string) (io.Writer, func(), error) {
 	return f, func() { f.Close() }, nil
 }
 
-// progressLine draws a one-line progress report with rate and ETA on w,
-// at most a few times a second.
-func progressLine(w io.Writer) func(done, total int64) {
+// progressLine draws a one-line progress report of what is being done,
+// with how many units of the total, rate and ETA, on w, at most a few
+// times a second.
+func progressLine(w io.Writer, what, unit string) func(done, total int64) {
 	var (
 		mu    sync.Mutex
 		start = time.Now()
@@ -73,6 +75,7 @@ func progressLine(w io.Writer) func(done, total int64) {
 		elapsed := now.Sub(start).Seconds()
 		rate := float64(done) / max(elapsed, 0.001)
 		eta := time.Duration(float64(total-done) / max(rate, 1) * float64(time.Second)).Round(time.Second)
-		fmt.Fprintf(w, "\r\033[Kindexing snapshot: %3.0f%%  %.0f revisions/s  ETA %s", 100*float64(done)/float64(total), rate, eta)
+		fmt.Fprintf(w, "\r\033[K%s: %3.0f%%  %s of %s %s  %s %s/s  ETA %s", what, 100*float64(done)/float64(total),
+			humanize.Comma(done), humanize.Comma(total), unit, humanize.Comma(int64(rate)), unit, eta)
 	}
 }

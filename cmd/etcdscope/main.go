@@ -36,8 +36,22 @@ func execute(ctx context.Context, args []string, in io.Reader, out, errOut io.Wr
 	if !errors.As(err, &quiet) {
 		fmt.Fprintf(errOut, "etcdscope: %v\n", err)
 	}
+	var exit *exitError
+	if errors.As(err, &exit) {
+		return exit.code
+	}
 	return 1
 }
+
+// exitError fails a command with an exit code other than 1 (130 for a
+// stats scan interrupted by ctrl-c, as shells report SIGINT).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
 // quietError fails a command whose message was already printed.
 type quietError struct{ err error }

@@ -54,6 +54,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newHistoryCmd(a),
 		newWatchCmd(a),
 		newFindCmd(a),
+		newStatsCmd(a),
 		newDemoCmd(a),
 	)
 	return root

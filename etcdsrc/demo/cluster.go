@@ -83,7 +83,14 @@ func (b *builder) cluster(ctx context.Context) error {
 	if err := b.clusterPolicies(ctx); err != nil {
 		return err
 	}
-	return b.leaderLeases(ctx)
+	if err := b.leaderLeases(ctx); err != nil {
+		return err
+	}
+	if b.opts.Leftovers {
+		// Last, so that the rest is written the same with or without.
+		return b.leftovers(ctx, nss[len(systemNamespaces)])
+	}
+	return nil
 }
 
 func (b *builder) namespaces(ctx context.Context, nss []string) error {

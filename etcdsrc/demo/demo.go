@@ -55,6 +55,12 @@ type Options struct {
 	// the 45 days before it. Zero means a fixed date, so the same Options
 	// write the same bytes; the demo passes the real clock.
 	Now time.Time
+	// Leftovers also seeds what mishaps leave behind, for stats to find:
+	// objects of a namespace deleted behind the API server's back
+	// (LeftoverNamespace), a custom resource whose CRD is gone
+	// (LeftoverCRD), a PersistentVolumeClaim stuck terminating, and an
+	// evicted pod whose ReplicaSet is gone.
+	Leftovers bool
 	// EventTTL is the TTL of the etcd lease events are written with, as
 	// kube-apiserver's --event-ttl (1h there); default 5 minutes so their
 	// expiry can be watched in the demo.
