@@ -27,11 +27,15 @@ const leaseLookups = 8
 // number of keys attached to each. It only reads. A lease that expires
 // while it is listed is left out.
 func (l *Live) Leases(ctx context.Context) ([]Lease, error) {
+	return guarded(ctx, l, "list leases", l.leases)
+}
+
+func (l *Live) leases(ctx context.Context) ([]Lease, error) {
 	cctx, cancel := l.callCtx(ctx)
 	resp, err := l.lease.Leases(cctx)
 	cancel()
 	if err != nil {
-		return nil, readError("list", "leases", err)
+		return nil, l.readError(ctx, "list", "leases", err)
 	}
 	out := make([]Lease, len(resp.Leases))
 	errs := make([]error, len(resp.Leases))
@@ -48,7 +52,7 @@ func (l *Live) Leases(ctx context.Context) ([]Lease, error) {
 			case errors.Is(normalize(err), rpctypes.ErrLeaseNotFound):
 				out[i] = Lease{ID: -1}
 			case err != nil:
-				errs[i] = readError("time to live of lease", fmt.Sprintf("%x", int64(ls.ID)), err)
+				errs[i] = l.readError(ctx, "time to live of lease", fmt.Sprintf("%x", int64(ls.ID)), err)
 			case ttl.TTL == -1:
 				out[i] = Lease{ID: -1} // expired between the list and the look-up
 			default:

@@ -51,12 +51,16 @@ type Health struct {
 // not be had is a note: Health fails only when ctx has ended. It only
 // reads.
 func (l *Live) Health(ctx context.Context) (Health, error) {
+	return guarded(ctx, l, "member health", l.health)
+}
+
+func (l *Live) health(ctx context.Context) (Health, error) {
 	h := Health{Endpoints: l.client.Endpoints()}
 	cctx, cancel := l.callCtx(ctx)
 	defer cancel()
 	ml, err := l.client.MemberList(cctx)
 	if err != nil {
-		h.Notes = append(h.Notes, fmt.Sprintf("member list: %v", readError("list", "members", err)))
+		h.Notes = append(h.Notes, fmt.Sprintf("member list: %v", l.readError(ctx, "list", "members", err)))
 		for _, ep := range l.client.Endpoints() {
 			h.Members = append(h.Members, MemberHealth{Name: ep, Endpoint: ep})
 		}
@@ -99,7 +103,7 @@ func (l *Live) Health(ctx context.Context) (Health, error) {
 		return Health{}, fmt.Errorf("cluster health: %w", err)
 	}
 	if al, err := l.client.AlarmList(cctx); err != nil {
-		h.Notes = append(h.Notes, fmt.Sprintf("alarms: %v", readError("list", "alarms", err)))
+		h.Notes = append(h.Notes, fmt.Sprintf("alarms: %v", l.readError(ctx, "list", "alarms", err)))
 	} else {
 		for _, a := range al.Alarms {
 			h.Alarms = append(h.Alarms, Alarm{MemberID: a.MemberID, Type: a.Alarm.String()})
@@ -115,6 +119,10 @@ func (l *Live) Health(ctx context.Context) (Health, error) {
 // watch from revision 1 on a cluster never compacted would make it read
 // every revision first).
 func (l *Live) CompactRevision(ctx context.Context) (int64, error) {
+	return guarded(ctx, l, "read the compaction revision", l.readCompactRevision)
+}
+
+func (l *Live) readCompactRevision(ctx context.Context) (int64, error) {
 	_, err := l.get(ctx, "\x00", 1, clientv3.WithKeysOnly(), clientv3.WithLimit(1))
 	switch {
 	case err == nil:
@@ -122,5 +130,5 @@ func (l *Live) CompactRevision(ctx context.Context) (int64, error) {
 	case isCompacted(err):
 		return l.compactRevision(ctx, "\x00"), nil
 	}
-	return 0, readError("read revision 1 of", "the keyspace", err)
+	return 0, l.readError(ctx, "read revision 1 of", "the keyspace", err)
 }

@@ -28,6 +28,12 @@ var errStreamIdle = errors.New("no answer within --command-timeout")
 // with Range. CommandTimeout bounds each wait for a chunk, not the whole
 // stream, whose pace is the caller's. It only reads.
 func (l *Live) StreamRange(ctx context.Context, prefix string, rev int64, fn func(KeyValue) error) (int64, error) {
+	return guarded(ctx, l, fmt.Sprintf("range %q", prefix), func(ctx context.Context) (int64, error) {
+		return l.streamRange(ctx, prefix, rev, fn)
+	})
+}
+
+func (l *Live) streamRange(ctx context.Context, prefix string, rev int64, fn func(KeyValue) error) (int64, error) {
 	if l.stream.Load() == streamNo {
 		return l.Range(ctx, prefix, rev, fn)
 	}
@@ -41,7 +47,7 @@ func (l *Live) StreamRange(ctx context.Context, prefix string, rev int64, fn fun
 		// scan with a one-key read first.
 		resp, err := l.get(ctx, start, 0, clientv3.WithKeysOnly(), clientv3.WithLimit(1))
 		if err != nil {
-			return 0, readError("range", prefix, err)
+			return 0, l.readError(ctx, "range", prefix, err)
 		}
 		rev = resp.Header.Revision
 	}
@@ -67,12 +73,12 @@ func (l *Live) StreamRange(ctx context.Context, prefix string, rev int64, fn fun
 		case status.Code(err) != codes.Unavailable:
 			// etcd refused the read (permission, auth) or did not
 			// answer in time: trying again would say the same.
-			return rev, readError("range", prefix, err)
+			return rev, l.readError(ctx, "range", prefix, err)
 		}
 		lastErr = err
 		start = next
 	}
-	return rev, readError("range", prefix, lastErr)
+	return rev, l.readError(ctx, "range", prefix, lastErr)
 }
 
 // callerError is an error fn returned, which ends the scan as it is.
