@@ -146,14 +146,19 @@ func Present(v Value, o PresentOptions) Document {
 			out = hexBody(v.Raw, width, spans)
 		}
 	case len(v.Fields) > 0:
-		d.Note = "type unknown to this build: raw protobuf fields"
-		dump, err := json.Marshal(v.Fields)
-		if err != nil {
-			d.Note = "cannot render the field dump: " + err.Error()
-			out = hexBody(v.Raw, width, spans)
-			break
+		// Its metadata decoded, then each other field as raw protobuf,
+		// labelled by the convention every Kubernetes type follows.
+		d.Note = "type unknown to this build: metadata decoded, other fields raw"
+		if v.PartialObject == nil {
+			d.Note = "type unknown to this build: raw protobuf fields"
 		}
-		out = indentJSON(make([]byte, 0, 2*len(dump)), dump, spans)
+		d.Structured = true
+		var err error
+		if out, err = presentObject(&d, v.UnknownTypeDocument(), o, spans); err != nil {
+			d.Note = "cannot render the field dump: " + err.Error()
+			spans.reset(0)
+			out = hexBody(v.Raw, width, spans)
+		}
 	case v.Encoding == EncodingEmpty || len(v.Raw) == 0:
 		out = hexBody(nil, width, spans)
 	case v.Text != "":

@@ -122,8 +122,8 @@ func TestPresentValueKinds(t *testing.T) {
 		{name: "decode error", key: pod.Key, value: pod.Value[:len(pod.Value)/2], text: hex.Dump(pod.Value[:len(pod.Value)/2]),
 			note: "decode error: decode protobuf: …"},
 		{name: "unknown type", key: cm.Key, value: envelope(t, cm.Value, "future.example.com/v9", "Gizmo"),
-			text: "[\n    {\n        \"number\": 1,\n        \"wire\": \"bytes\",\n        \"message\": […",
-			note: "type unknown to this build: raw protobuf fields"},
+			text: "apiVersion: future.example.com/v9\nkind: Gizmo\nmetadata:\n  name: app-config\n  namespace: shop\n…",
+			note: "type unknown to this build: metadata decoded, other fields raw", structured: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -156,11 +156,17 @@ func TestPresentValueKinds(t *testing.T) {
 			t.Errorf("note %q, structured %v", d.Note, d.Structured)
 		}
 	})
-	t.Run("unknown type dump is the fields", func(t *testing.T) {
+	t.Run("unknown type shows its metadata, then its fields labelled", func(t *testing.T) {
 		v := dec.Decode(cm.Key, envelope(t, cm.Value, "future.example.com/v9", "Gizmo"), nil)
-		var back []Field
-		if err := json.Unmarshal([]byte(Present(v, PresentOptions{}).Text), &back); err != nil || len(back) != len(v.Fields) {
-			t.Errorf("dump does not read back as the %d fields: %v", len(v.Fields), err)
+		text := Present(v, PresentOptions{FoldManagedFields: true}).Text
+		for _, want := range []string{"\nmetadata:\n  name: app-config\n", "# managedFields:", "spec (field 2):"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("document lacks %q:\n%.800s", want, text)
+			}
+		}
+		var back map[string]any
+		if err := json.Unmarshal([]byte(Present(v, PresentOptions{Format: FormatJSON}).Text), &back); err != nil || back["kind"] != "Gizmo" {
+			t.Errorf("JSON form does not read back: %v", err)
 		}
 	})
 }
