@@ -102,6 +102,9 @@ func NewDecoder(opts ...Option) *Decoder {
 	return d
 }
 
+// Decrypting reports whether the Decoder holds an encryption config.
+func (d *Decoder) Decrypting() bool { return d.decrypter != nil }
+
 // Decode decodes value, stored under key. meta, when known, fills the
 // object's metadata.resourceVersion from the mod revision as the API
 // server does on read. Decode never fails as a whole: a value that claims

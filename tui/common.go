@@ -79,6 +79,7 @@ type keyMaps struct {
 	object  objectKeys
 	history historyKeys
 	events  eventKeys
+	stats   statsKeys
 }
 
 func newKeyMaps() *keyMaps {
@@ -89,6 +90,7 @@ func newKeyMaps() *keyMaps {
 		object:  newObjectKeys(),
 		history: newHistoryKeys(),
 		events:  newEventKeys(),
+		stats:   newStatsKeys(),
 	}
 }
 

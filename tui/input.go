@@ -75,6 +75,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.togglePause()
 	case key.Matches(msg, g.History):
 		return m.openHistory()
+	case key.Matches(msg, g.Stats):
+		return m.openStats()
 	}
 	if cmd, ok := m.paneKey(msg); ok {
 		return cmd
@@ -135,6 +137,13 @@ func (m *Model) paneKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		}
 		return cmd, true
 	case focusRight:
+		if m.right == rightStats {
+			if !matchesAny(msg, m.stats.keys().FullHelp()...) {
+				return nil, false
+			}
+			m.stats, cmd = m.stats.Update(msg)
+			return cmd, true
+		}
 		if m.right == rightHistory {
 			if !matchesAny(msg, m.hist.keys().FullHelp()...) {
 				return nil, false
@@ -179,6 +188,7 @@ func (m *Model) globalKeys() globalKeys {
 		g.Pause.SetHelp("p", "resume")
 	}
 	g.History.SetEnabled(m.historyKey() != "" && m.right != rightHistory)
+	g.Stats.SetEnabled(m.right != rightHelp && !(m.right == rightStats && m.stats.prefix == m.statsPrefix() && m.stats.running))
 	g.Back.SetEnabled(m.backAction() != backNone)
 	if a := m.backAction(); a != backNone {
 		g.Back.SetHelp("esc", a.String())
@@ -193,6 +203,7 @@ type backStep int
 const (
 	backNone backStep = iota
 	backHistory
+	backStats
 	backFocusLeft
 	backTree
 	backError
@@ -203,6 +214,8 @@ func (b backStep) String() string {
 	switch b {
 	case backHistory:
 		return "close history"
+	case backStats:
+		return "close stats"
 	case backFocusLeft:
 		return "back to the list"
 	case backTree:
@@ -220,6 +233,10 @@ func (m *Model) backAction() backStep {
 	switch {
 	case m.right == rightHistory:
 		return backHistory
+	case m.right == rightStats && m.focus == focusRight && m.stats.running:
+		return backNone // the stats view stops its scan first
+	case m.right == rightStats:
+		return backStats
 	case m.focus == focusRight && m.obj.search != "":
 		return backNone // the object pane ends its search first
 	case m.focus != focusLeft:
@@ -239,7 +256,7 @@ func (m *Model) backAction() backStep {
 // back does what backAction says.
 func (m *Model) back() {
 	switch m.backAction() {
-	case backHistory:
+	case backHistory, backStats:
 		m.right = rightObject
 		m.layout()
 	case backFocusLeft:
@@ -280,6 +297,42 @@ func (m *Model) openHistoryAt(k string, rev int64) tea.Cmd {
 	m.setFocus(focusRight)
 	m.layout()
 	return m.hist.open(k, m.obj.opts.reveal, rev)
+}
+
+// statsPrefix is the directory s shows the figures of: the open kind
+// list, the selected directory, or the level of a selected key.
+func (m *Model) statsPrefix() string { return m.watchPrefix() }
+
+// openStats starts the figures of the selected directory in the right
+// pane (again, if they are shown: s refreshes them).
+func (m *Model) openStats() tea.Cmd {
+	m.right = rightStats
+	m.setFocus(focusRight)
+	m.layout()
+	m.c.logf("stats %q", decode.EscapeKey(m.statsPrefix()))
+	return m.stats.open(m.statsPrefix())
+}
+
+// statsGo goes where a row of the stats view points: a resource in the
+// tree, a namespace's objects as a list, an object.
+func (m *Model) statsGo(msg statsGoMsg) tea.Cmd {
+	switch msg.act {
+	case statsTree:
+		k := msg.target
+		if !strings.HasPrefix(k, "/") {
+			k = m.tree.tree.Root().Key + k + "/"
+		}
+		m.left = leftTree
+		m.setFocus(focusLeft)
+		return m.tree.reveal(k)
+	case statsNamespace:
+		m.left = leftList
+		m.setFocus(focusLeft)
+		return m.list.openNamespace(msg.target)
+	case statsObject:
+		return m.openKey(msg.target, true)
+	}
+	return nil
 }
 
 // promptKey hands a key to the open prompt.

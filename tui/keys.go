@@ -70,6 +70,7 @@ type globalKeys struct {
 	Watch     key.Binding
 	Pause     key.Binding
 	History   key.Binding
+	Stats     key.Binding
 	Back      key.Binding
 }
 
@@ -83,6 +84,7 @@ func newGlobalKeys() globalKeys {
 		Watch:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "watch")),
 		Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
 		History:   key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "history")),
+		Stats:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stats")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
 }

@@ -160,6 +160,11 @@ func TestHelpListsExactlyTheKeysThatWork(t *testing.T) {
 			d.until("events", func(m *Model) bool { return len(m.events.rows) >= 3 })
 			d.key("tab", "tab", "k")
 		}},
+		{"stats view", func(t *testing.T, d *driver) {
+			d.key("s")
+			d.until("the figures", func(m *Model) bool { return m.stats.res != nil })
+			d.key("j", "j", "j", "j", "j")
+		}},
 		{"help screen", func(t *testing.T, d *driver) {
 			d.key("?")
 		}},

@@ -114,21 +114,49 @@ func (l *listPane) open(k decode.Kind, ns string) tea.Cmd {
 	return l.reload()
 }
 
+// openNamespace lists every object of one namespace, whatever its kind:
+// the root is read and the keys of the namespace kept.
+func (l *listPane) openNamespace(ns string) tea.Cmd {
+	root := l.c.root
+	l.kind, l.ns = decode.Kind{Resource: "all", Namespaced: true}, ns
+	l.prefix = root + "/"
+	l.list = kindlist.New(l.prefix, false)
+	l.filter, l.cursor, l.win.offset, l.sortBy, l.desc = "", 0, 0, sortName, false
+	return l.reload()
+}
+
+// namespaceRows is the Keep of a namespace's list: the keys of objects in
+// ns, named by resource and name.
+func namespaceRows(cat *decode.Catalog, root, ns string) func(string) (string, string, bool) {
+	return func(k string) (string, string, bool) {
+		kp, _, _ := cat.ParseKey(k, root)
+		if kp.Namespace != ns || kp.Name == "" {
+			return "", "", false
+		}
+		return ns, kp.Resource + "/" + kp.Name, true
+	}
+}
+
 // reload lists the kind again.
 func (l *listPane) reload() tea.Cmd {
 	l.gen++
 	l.loading, l.err, l.ageAsked = true, nil, map[string]bool{}
-	return listKindCmd(l.c, l.gen, l.prefix, l.kind.Namespaced && l.ns == "")
+	var keep func(string) (string, string, bool)
+	if l.kind.Resource == "all" {
+		keep = namespaceRows(l.c.cat, l.c.root, l.ns)
+	}
+	return listKindCmd(l.c, l.gen, l.prefix, l.kind.Namespaced && l.ns == "", keep)
 }
 
 // listKindCmd reads the keys of a kind with their sizes. Values are not
 // kept: what the rows need of them is decoded later, for the rows on
 // screen only.
-func listKindCmd(c *common, gen int, prefix string, splitNS bool) tea.Cmd {
+func listKindCmd(c *common, gen int, prefix string, splitNS bool, keep func(string) (string, string, bool)) tea.Cmd {
 	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, 4*ioTimeout)
 		defer cancel()
 		l := kindlist.New(prefix, splitNS)
+		l.Keep = keep
 		rev, err := c.src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
 			l.Add(kv)
 			return nil

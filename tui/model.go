@@ -73,6 +73,7 @@ type rightMode int
 const (
 	rightObject rightMode = iota
 	rightHistory
+	rightStats
 	rightHelp
 )
 
@@ -95,6 +96,7 @@ type Model struct {
 	list   listPane
 	obj    objectPane
 	hist   historyPane
+	stats  statsPane
 	events eventPane
 	prompt promptPane
 
@@ -147,6 +149,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 	m.list = newListPane(m.c)
 	m.obj = newObjectPane(m.c)
 	m.hist = newHistoryPane(m.c)
+	m.stats = newStatsPane(m.c)
 	m.events = newEventPane(m.c)
 	m.prompt = newPromptPane(m.c)
 	m.prompt.setCompletion(kindNames(m.c.cat), nil)
@@ -178,6 +181,7 @@ func Run(ctx context.Context, opts Options) error {
 // bounded time, for them to end.
 func (m *Model) shutdown() {
 	m.stopWatch()
+	m.stats.stop()
 	m.c.close()
 	done := make(chan struct{})
 	go func() { m.c.inFlight.Wait(); close(done) }()
@@ -257,6 +261,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		cmd = m.openHistoryAt(msg.key, msg.rev)
 	case eventSummariesMsg:
 		m.events, cmd = m.events.Update(msg)
+	case statsProgressMsg, statsDoneMsg:
+		m.stats, cmd = m.stats.Update(msg)
+	case statsGoMsg:
+		cmd = m.statsGo(msg)
 	case previewMsg:
 		cmd = m.preview(msg)
 	case statusMsg, statusTickMsg, crdsMsg, namespacesMsg:
@@ -348,6 +356,7 @@ func (m *Model) setFocus(f focusArea) {
 	m.list.Blur()
 	m.obj.Blur()
 	m.hist.Blur()
+	m.stats.Blur()
 	m.events.Blur()
 	switch f {
 	case focusLeft:
@@ -356,6 +365,7 @@ func (m *Model) setFocus(f focusArea) {
 	case focusRight:
 		m.obj.Focus()
 		m.hist.Focus()
+		m.stats.Focus()
 	case focusEvents:
 		m.events.Focus()
 	}
@@ -366,7 +376,7 @@ func (m *Model) openKey(k string, focus bool) tea.Cmd {
 	if m.right == rightHelp {
 		m.right = rightObject
 	}
-	if m.right == rightHistory && focus {
+	if (m.right == rightHistory || m.right == rightStats) && focus {
 		m.right = rightObject
 	}
 	if focus {

@@ -58,6 +58,9 @@ type treePane struct {
 	win     scrollWindow
 	width   int
 	focused bool
+	// revealing is the key the tree is opening its way to (a jump from
+	// the stats view): each level on the path is listed in turn.
+	revealing string
 }
 
 // childrenMsg carries one page of a level.
@@ -159,7 +162,59 @@ func (t *treePane) gotChildren(msg childrenMsg) tea.Cmd {
 		// The cursor waited on "more…": it goes on to the page it loaded.
 		t.selectKey(n.Children[before].Key)
 	}
-	return t.countCmds(counts)
+	return tea.Batch(t.countCmds(counts), t.stepReveal())
+}
+
+// reveal opens every directory on the way to key k and puts the cursor on
+// it, listing the levels that are not listed yet.
+func (t *treePane) reveal(k string) tea.Cmd {
+	t.revealing = k
+	return t.stepReveal()
+}
+
+// stepReveal goes on towards the key being revealed as far as the loaded
+// levels allow, and asks for the next level when one is missing.
+func (t *treePane) stepReveal() tea.Cmd {
+	k := t.revealing
+	if k == "" {
+		return nil
+	}
+	root := t.tree.Root()
+	if !strings.HasPrefix(k, root.Key) {
+		t.revealing = ""
+		return nil
+	}
+	n := root
+	rest := k[len(root.Key):]
+	for rest != "" {
+		if n.Loading {
+			return nil // on with the next reply
+		}
+		if !n.Expanded || !n.Loaded {
+			var req keytree.ListRequest
+			ok := false
+			t.keepSelection(func() { req, ok = t.tree.Expand(n) })
+			if ok {
+				return listChildrenCmd(t.c, req)
+			}
+			if !n.Loaded {
+				return nil
+			}
+		}
+		seg, after, dir := strings.Cut(rest, "/")
+		next := n.Key + seg
+		if dir {
+			next += "/"
+		}
+		child := t.tree.Node(next)
+		if child == nil {
+			break // not there (gone, or on a page not loaded): stop at n
+		}
+		n, rest = child, after
+	}
+	t.revealing = ""
+	t.selectKey(n.Key)
+	return nil
 }
 
 // row is the visible row i.

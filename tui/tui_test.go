@@ -774,7 +774,7 @@ func TestHelpListsOnlyWorkingKeys(t *testing.T) {
 	d.start()
 	d.key("?")
 	help := d.m.View()
-	for _, absent := range []string{"managedFields", "reveal", "pause", "stats"} {
+	for _, absent := range []string{"managedFields", "reveal", "pause"} {
 		if strings.Contains(help, absent) {
 			t.Errorf("help lists %q with no object open and no watch:\n%s", absent, help)
 		}
@@ -930,4 +930,89 @@ func TestNoQuorumSaysSoAndConsistencySSwitches(t *testing.T) {
 	d.typeText("consistency x")
 	d.key("enter")
 	d.until("the error", func(m *Model) bool { return strings.Contains(m.st.lastErr, ":consistency takes s") })
+}
+
+func TestStatsViewAndItsDrillDown(t *testing.T) {
+	d := newDriver(t, Options{}, 160, 45)
+	d.start()
+	d.key("s")
+	if d.m.right != rightStats || !d.m.stats.running {
+		t.Fatalf("s: right %v, running %v", d.m.right, d.m.stats.running)
+	}
+	d.until("the figures", func(m *Model) bool { return m.stats.res != nil })
+	res := d.m.stats.res
+	if !res.Complete || res.Totals.Keys == 0 || res.Prefix != "/registry/" {
+		t.Fatalf("figures: complete %v, %d keys, prefix %q", res.Complete, res.Totals.Keys, res.Prefix)
+	}
+	view := d.m.View()
+	for _, want := range []string{"Resources", "Namespaces", "Largest objects", "Encryption at rest", "none"} {
+		if !strings.Contains(view+strings.Join(statsTexts(d.m.stats.rows), "\n"), want) {
+			t.Errorf("stats lack %q", want)
+		}
+	}
+	// enter on a resource row: the tree goes there.
+	goTo := func(act statsAction, target string) {
+		t.Helper()
+		for i, r := range d.m.stats.rows {
+			if r.act == act && (target == "" || r.target == target) {
+				d.do(func(m *Model) { m.stats.cursor = i })
+				d.key("enter")
+				return
+			}
+		}
+		t.Fatalf("no row to %v %q", act, target)
+	}
+	goTo(statsTree, "deployments")
+	d.until("the tree at deployments", func(m *Model) bool {
+		k, _ := m.tree.selectedKey()
+		return m.focus == focusLeft && k == "/registry/deployments/"
+	})
+	// On a namespace row: that namespace's objects, of every kind.
+	d.key("s")
+	d.until("the figures", func(m *Model) bool { return m.stats.res != nil && !m.stats.running })
+	d.do(func(m *Model) { m.setFocus(focusRight) })
+	goTo(statsNamespace, "shop")
+	d.until("the namespace's objects", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	kinds := map[string]bool{}
+	for _, it := range d.m.list.list.Shown() {
+		if it.Namespace != "shop" || !strings.Contains(it.Key, "/shop/") {
+			t.Errorf("row %q is not of shop", it.Key)
+		}
+		kinds[strings.SplitN(it.Name, "/", 2)[0]] = true
+	}
+	if len(kinds) < 3 {
+		t.Errorf("the namespace's list has %d kinds, want many: %v", len(kinds), kinds)
+	}
+	// On an object row: the object.
+	d.key("s")
+	d.until("the figures", func(m *Model) bool { return m.stats.res != nil && !m.stats.running })
+	d.do(func(m *Model) { m.setFocus(focusRight) })
+	goTo(statsObject, res.Largest[0].Key)
+	d.until("the largest object", func(m *Model) bool { return m.obj.has && m.obj.key == res.Largest[0].Key })
+}
+
+func TestStatsScanStopsOnEscAndKeepsItsFigures(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.key("s")
+	d.key("esc") // at once: the scan stops with what it has
+	d.until("the partial figures", func(m *Model) bool { return m.stats.res != nil })
+	if d.m.stats.running || d.m.right != rightStats {
+		t.Fatalf("after esc: running %v, right %v", d.m.stats.running, d.m.right)
+	}
+	if d.m.stats.res.Complete && d.m.stats.res.Totals.Keys == 0 {
+		t.Errorf("figures neither partial nor counted: %+v", d.m.stats.res.Totals)
+	}
+	d.key("esc")
+	if d.m.right != rightObject {
+		t.Errorf("second esc did not close the stats")
+	}
+}
+
+func statsTexts(rows []statsRow) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, strings.Join(r.cells, " "))
+	}
+	return out
 }

@@ -19,6 +19,8 @@ func (m *Model) focusedKeys() keyHelp {
 		return m.tree.keys()
 	case m.focus == focusRight && m.right == rightHistory:
 		return m.hist.keys()
+	case m.focus == focusRight && m.right == rightStats:
+		return m.stats.keys()
 	case m.focus == focusRight:
 		return m.obj.keys(m.right == rightObject)
 	}
@@ -46,7 +48,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	out := []key.Binding{g.Command}
 	out = append(out, m.focusedKeys().ShortHelp()...)
 	out = append(out, m.objectViewKeys()...)
-	out = append(out, enabledOnly([]key.Binding{g.Watch, g.Pause, g.History, g.Back, g.Help, g.Quit})...)
+	out = append(out, enabledOnly([]key.Binding{g.Watch, g.Pause, g.History, g.Stats, g.Back, g.Help, g.Quit})...)
 	return out
 }
 
@@ -63,7 +65,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		cols = append(cols, v)
 	}
 	g := m.globalKeys()
-	cols = append(cols, enabledOnly([]key.Binding{g.Command, g.Watch, g.Pause, g.History, g.Tab, g.Back, g.Help, g.Quit, g.ForceQuit}))
+	cols = append(cols, enabledOnly([]key.Binding{g.Command, g.Watch, g.Pause, g.History, g.Stats, g.Tab, g.Back, g.Help, g.Quit, g.ForceQuit}))
 	return cols
 }
 
@@ -85,6 +87,7 @@ func (m *Model) layout() {
 	m.list.SetSize(leftW-2, panesH-2)
 	m.obj.SetSize(w-leftW-2, panesH-2)
 	m.hist.SetSize(w-leftW-2, panesH-2)
+	m.stats.SetSize(w-leftW-2, panesH-2)
 	m.events.SetSize(w-2, max(evH-2, 0))
 	m.prompt.SetSize(w)
 	m.help.Width = w - 4
@@ -110,9 +113,12 @@ func (m *Model) View() string {
 		} else {
 			left = box(s, m.tree.breadcrumbs(), m.tree.View(), g.leftW, g.panesH, m.focus == focusLeft)
 		}
-		if m.right == rightHistory {
+		switch m.right {
+		case rightHistory:
 			right = box(s, m.hist.title(), m.hist.View(), m.width-g.leftW, g.panesH, m.focus == focusRight)
-		} else {
+		case rightStats:
+			right = box(s, m.stats.title(), m.stats.View(), m.width-g.leftW, g.panesH, m.focus == focusRight)
+		default:
 			title := m.obj.title()
 			if p := m.obj.scrollPercent(); p != "" {
 				title += " " + p

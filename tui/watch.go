@@ -9,6 +9,7 @@ import (
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
+	"github.com/etcdscope/etcdscope/etcdsrc/stats"
 )
 
 // Watch tuning.
@@ -44,6 +45,10 @@ type watchState struct {
 	waiting bool
 	// down: the follow lost its member or leader and is reconnecting.
 	down bool
+	// byResource counts the changes per resource since the watch began,
+	// at started, for the stats view's events per second.
+	byResource map[string]int
+	started    time.Time
 }
 
 // rateWindow is how many seconds the watch rate averages.
@@ -255,9 +260,13 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 		if msg.gen != m.w.gen || !m.w.on {
 			return nil
 		}
+		if m.w.byResource == nil {
+			m.w.byResource, m.w.started = map[string]int{}, m.c.now()
+		}
 		for _, ev := range msg.events {
 			if ev.Type == etcdsrc.EventPut || ev.Type == etcdsrc.EventDelete {
 				m.w.count++ // the rate counts changes, paused or not
+				m.w.byResource[stats.ResourceOf(m.c.cat, ev.KV.Key, m.c.root)]++
 			}
 		}
 		var cmd tea.Cmd
@@ -288,6 +297,14 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.w.sampleRate()
+		if m.right == rightStats && m.w.byResource != nil {
+			secs := max(m.c.now().Sub(m.w.started).Seconds(), 1)
+			rates := make(map[string]float64, len(m.w.byResource))
+			for r, n := range m.w.byResource {
+				rates[r] = float64(n) / secs
+			}
+			m.stats.setRates(rates)
+		}
 		return rateTickCmd(m.w.gen)
 	}
 	return nil

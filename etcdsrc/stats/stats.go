@@ -440,6 +440,18 @@ func (r *run) add(t *tally, kv etcdsrc.KeyValue) {
 // resourceOf names the resource a key under the root belongs to: its
 // storage prefix, or for a prefix no kind is known for, the custom
 // resource's group/plural or the first segment.
+// ResourceOf names the resource a key under root belongs to as the figures
+// do: its storage prefix relative to the root ("pods", "services/specs",
+// "cr.bar.com/foos"); "" for a key outside the root.
+func ResourceOf(c *decode.Catalog, key, root string) string {
+	kp, kind, known := c.ParseKey(key, root)
+	if kp.Root == "" {
+		return ""
+	}
+	name, _ := resourceOf(kp, kind, known)
+	return name
+}
+
 func resourceOf(kp decode.KeyPath, kind decode.Kind, known bool) (name, group string) {
 	switch {
 	case known:

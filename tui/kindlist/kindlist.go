@@ -67,6 +67,9 @@ type List struct {
 	// Rev is the revision the list was read at; watched changes at or
 	// before it are already in it.
 	Rev int64
+	// Keep, when set, decides which keys under Prefix are rows and how
+	// they are named (a list across kinds: one namespace's objects).
+	Keep func(key string) (namespace, name string, ok bool)
 
 	items map[string]*Item
 	order []*Item // every item, sorted
@@ -86,6 +89,10 @@ func New(prefix string, splitNS bool) *List {
 func (l *List) itemFor(kv etcdsrc.KeyValue) *Item {
 	rel := kv.Key[len(l.Prefix):]
 	it := &Item{Key: kv.Key, Name: rel, Size: len(kv.Value), ModRevision: kv.ModRevision}
+	if l.Keep != nil {
+		it.Namespace, it.Name, _ = l.Keep(kv.Key)
+		return it
+	}
 	if l.SplitNS {
 		if ns, name, ok := strings.Cut(rel, "/"); ok {
 			it.Namespace, it.Name = ns, name
@@ -96,11 +103,23 @@ func (l *List) itemFor(kv etcdsrc.KeyValue) *Item {
 
 // Add puts a key read by the listing into the list.
 func (l *List) Add(kv etcdsrc.KeyValue) {
-	if !strings.HasPrefix(kv.Key, l.Prefix) || len(kv.Key) == len(l.Prefix) {
+	if !l.holds(kv.Key) {
 		return
 	}
 	l.items[kv.Key] = l.itemFor(kv)
 	l.dirty = true
+}
+
+// holds reports whether key k is a row of the list.
+func (l *List) holds(k string) bool {
+	if !strings.HasPrefix(k, l.Prefix) || len(k) == len(l.Prefix) {
+		return false
+	}
+	if l.Keep != nil {
+		_, _, ok := l.Keep(k)
+		return ok
+	}
+	return !l.SplitNS || strings.Contains(k[len(l.Prefix):], "/") // an object of a namespace
 }
 
 // Len is how many objects the list holds.
@@ -118,11 +137,8 @@ func (l *List) ApplyEvents(evs []etcdsrc.Event, now time.Time) bool {
 	for i := range evs {
 		ev := &evs[i]
 		k := ev.KV.Key
-		if ev.Revision <= l.Rev || !strings.HasPrefix(k, l.Prefix) || len(k) == len(l.Prefix) {
+		if ev.Revision <= l.Rev || !l.holds(k) {
 			continue
-		}
-		if l.SplitNS && !strings.Contains(k[len(l.Prefix):], "/") {
-			continue // not an object of a namespace
 		}
 		it := l.items[k]
 		switch ev.Type {
