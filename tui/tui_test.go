@@ -987,8 +987,9 @@ func TestStatsViewAndItsDrillDown(t *testing.T) {
 	d.key("s")
 	d.until("the figures", func(m *Model) bool { return m.stats.res != nil && !m.stats.running })
 	d.do(func(m *Model) { m.setFocus(focusRight) })
-	goTo(statsObject, res.Largest[0].Key)
-	d.until("the largest object", func(m *Model) bool { return m.obj.has && m.obj.key == res.Largest[0].Key })
+	largest := d.m.stats.res.Largest[0].Key
+	goTo(statsObject, largest)
+	d.until("the largest object", func(m *Model) bool { return m.obj.has && m.obj.key == largest })
 }
 
 func TestStatsScanStopsOnEscAndKeepsItsFigures(t *testing.T) {
