@@ -381,6 +381,7 @@ func (m *Model) openKey(k string, focus bool) tea.Cmd {
 	}
 	if focus {
 		m.setFocus(focusRight)
+		m.previewGen++ // a preview on its way would replace what was asked for
 	}
 	m.c.logf("open %q", decode.EscapeKey(k))
 	return m.obj.open(k)
