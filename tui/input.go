@@ -77,6 +77,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.openHistory()
 	case key.Matches(msg, g.Stats):
 		return m.openStats()
+	case key.Matches(msg, g.Zoom):
+		m.zoom = !m.zoom
+		m.layout()
+		return m.obj.fitWidth()
 	}
 	if cmd, ok := m.paneKey(msg); ok {
 		return cmd
@@ -188,6 +192,9 @@ func (m *Model) globalKeys() globalKeys {
 		g.Pause.SetHelp("p", "resume")
 	}
 	g.History.SetEnabled(m.historyKey() != "" && m.right != rightHistory)
+	if m.zoom {
+		g.Zoom.SetHelp("f", "unzoom")
+	}
 	g.Stats.SetEnabled(m.right != rightHelp && !(m.right == rightStats && m.stats.prefix == m.statsPrefix() && m.stats.running))
 	g.Back.SetEnabled(m.backAction() != backNone)
 	if a := m.backAction(); a != backNone {
@@ -202,6 +209,7 @@ type backStep int
 
 const (
 	backNone backStep = iota
+	backZoom
 	backHistory
 	backStats
 	backFocusLeft
@@ -212,6 +220,8 @@ const (
 // String says in help what esc does.
 func (b backStep) String() string {
 	switch b {
+	case backZoom:
+		return "unzoom"
 	case backHistory:
 		return "close history"
 	case backStats:
@@ -231,6 +241,8 @@ func (b backStep) String() string {
 // kind list, clear the error shown.
 func (m *Model) backAction() backStep {
 	switch {
+	case m.zoom && !(m.focus == focusRight && (m.obj.search != "" || m.stats.running)):
+		return backZoom
 	case m.right == rightHistory:
 		return backHistory
 	case m.right == rightStats && m.focus == focusRight && m.stats.running:
@@ -256,6 +268,9 @@ func (m *Model) backAction() backStep {
 // back does what backAction says.
 func (m *Model) back() {
 	switch m.backAction() {
+	case backZoom:
+		m.zoom = false
+		m.layout()
 	case backHistory, backStats:
 		m.right = rightObject
 		m.layout()

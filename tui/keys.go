@@ -71,6 +71,7 @@ type globalKeys struct {
 	Pause     key.Binding
 	History   key.Binding
 	Stats     key.Binding
+	Zoom      key.Binding
 	Back      key.Binding
 }
 
@@ -85,6 +86,7 @@ func newGlobalKeys() globalKeys {
 		Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
 		History:   key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "history")),
 		Stats:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stats")),
+		Zoom:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "zoom pane")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
 }

@@ -105,6 +105,7 @@ type Model struct {
 	right     rightMode
 	helpFrom  rightMode
 	filterLvl string // the tree level a "/" filter applies to
+	zoom      bool   // the focused pane fills the screen (f)
 
 	st          sourceState
 	w           watchState
@@ -334,7 +335,7 @@ func (m *Model) quit() tea.Cmd {
 
 func (m *Model) cycleFocus(backward bool) {
 	order := []focusArea{focusLeft, focusRight}
-	if m.geo.eventsH > 0 {
+	if m.geo.eventsH > 0 || (m.zoom && (m.w.on || len(m.events.rows) > 0)) {
 		order = append(order, focusEvents)
 	}
 	i := 0
@@ -348,6 +349,9 @@ func (m *Model) cycleFocus(backward bool) {
 		d = len(order) - 1
 	}
 	m.setFocus(order[(i+d)%len(order)])
+	if m.zoom {
+		m.layout() // the zoom follows the focus
+	}
 }
 
 func (m *Model) setFocus(f focusArea) {

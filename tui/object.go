@@ -31,6 +31,7 @@ type objectKeys struct {
 	Raw      key.Binding
 	Copy     key.Binding
 	Save     key.Binding
+	Wrap     key.Binding
 }
 
 func newObjectKeys() objectKeys {
@@ -46,6 +47,7 @@ func newObjectKeys() objectKeys {
 		Raw:         key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "raw/hex")),
 		Copy:        key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
 		Save:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
+		Wrap:        key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "wrap long lines")),
 	}
 }
 
@@ -58,14 +60,14 @@ func (k objectKeys) ShortHelp() []key.Binding {
 func (k objectKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		enabledOnly(append(k.bindings(), k.Search, k.Next, k.Prev, k.ClearSearch)),
-		enabledOnly([]key.Binding{k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Copy, k.Save}),
+		enabledOnly([]key.Binding{k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Wrap, k.Copy, k.Save}),
 	}
 }
 
 // viewBindings are the toggles, copy and save: they work from any pane
 // while an object shows.
 func (k objectKeys) viewBindings() []key.Binding {
-	return []key.Binding{k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Copy, k.Save}
+	return []key.Binding{k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Wrap, k.Copy, k.Save}
 }
 
 // maxHeaderLines bounds the header above the object's body; it wraps on
@@ -154,6 +156,7 @@ func refreshObjectCmd(c *common, pal palette, gen int, kv etcdsrc.KeyValue, o re
 		msg := objectLoadedMsg{gen: gen, key: kv.Key, kv: kv, val: val, r: r}
 		if before != "" {
 			msg.diff, msg.diffPlain, msg.changed = diffLines(pal, before, r.plain, true)
+			msg.diff, msg.diffPlain = fitText(msg.diff, o.width, o.wrap), fitText(msg.diffPlain, o.width, o.wrap)
 		}
 		return msg
 	}
@@ -278,6 +281,10 @@ func (o objectPane) keys(visible bool) objectKeys {
 	k.Raw.SetEnabled(shown)
 	k.Copy.SetEnabled(shown)
 	k.Save.SetEnabled(shown)
+	k.Wrap.SetEnabled(shown && (o.opts.wrap || o.r.shownPlain != o.r.plain))
+	if o.opts.wrap {
+		k.Wrap.SetHelp("W", "cut long lines")
+	}
 	return k
 }
 
@@ -323,6 +330,8 @@ func (o *objectPane) viewKey(msg tea.KeyMsg) tea.Cmd {
 		return o.toggle(func(r *renderOpts) { r.managed = !r.managed })
 	case key.Matches(msg, k.Reveal):
 		return o.toggle(func(r *renderOpts) { r.reveal = !r.reveal })
+	case key.Matches(msg, k.Wrap):
+		return o.toggle(func(r *renderOpts) { r.wrap = !r.wrap })
 	case key.Matches(msg, k.Raw):
 		return o.toggle(func(r *renderOpts) {
 			if r.mode == modeRaw {
@@ -335,9 +344,10 @@ func (o *objectPane) viewKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// fitWidth renders the hex dump again when the pane's width changed.
+// fitWidth renders the value again when the pane's width changed: the hex
+// dump's bytes per line and the fitting of long lines follow it.
 func (o *objectPane) fitWidth() tea.Cmd {
-	if o.opts.mode != modeRaw || !o.has || o.r.width == o.width {
+	if !o.has || o.r.width == o.width {
 		return nil
 	}
 	return o.toggle(func(*renderOpts) {})
@@ -356,7 +366,7 @@ func (o *objectPane) toggle(f func(*renderOpts)) tea.Cmd {
 
 func (o *objectPane) setRendered(r rendered) {
 	o.r = r
-	content := r.content
+	content := r.shown
 	if o.diff != "" {
 		content = o.diff
 	}
@@ -391,7 +401,7 @@ func (o *objectPane) applyContent() {
 }
 
 func (o *objectPane) plainLines() []string {
-	p := o.r.plain
+	p := o.r.shownPlain
 	if o.diff != "" {
 		p = o.diffPlain
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/etcdscope/etcdscope/decode"
 )
@@ -39,6 +40,7 @@ type renderOpts struct {
 	reveal  bool     // show secret data decoded instead of masking it
 	width   int      // the pane's width, which the hex dump fits
 	forDiff bool     // leave resourceVersion out: it changes every revision
+	wrap    bool     // wrap long lines instead of cutting them
 }
 
 // rendered is a value made ready for the screen, computed in a Cmd so a
@@ -52,6 +54,9 @@ type rendered struct {
 	masked  bool   // and it is hidden now
 	note    string // what a person should know about the form shown
 	width   int    // the pane width it was rendered for
+	// shown and shownPlain are content and plain fitted to that width:
+	// long lines wrapped, or cut with "…" so a cut never goes unseen.
+	shown, shownPlain string
 }
 
 // paint wraps text in a style's escape sequences without going through
@@ -137,7 +142,37 @@ func renderValue(pal palette, v decode.Value, o renderOpts) rendered {
 	if doc.Folded || o.managed {
 		r.folded = doc.ManagedFields
 	}
+	r.shown, r.shownPlain = fitText(r.content, o.width, o.wrap), fitText(r.plain, o.width, o.wrap)
 	return r
+}
+
+// fitText fits every line of text (which may hold ANSI sequences) to
+// width cells: wrapped when wrap is set, else cut, ending in "…". A width
+// of 0 leaves it as it is.
+func fitText(text string, width int, wrap bool) string {
+	if width <= 0 {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text) + len(text)/16)
+	for line := range strings.Lines(text) {
+		nl := strings.HasSuffix(line, "\n")
+		line = strings.TrimSuffix(line, "\n")
+		// Most lines are short: only those that could be too wide are
+		// measured.
+		if len(line) > width && ansi.StringWidth(line) > width {
+			if wrap {
+				line = ansi.Hardwrap(line, width, true)
+			} else {
+				line = ansi.Truncate(line, width, "…")
+			}
+		}
+		b.WriteString(line)
+		if nl {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
 
 // diffLines is a line diff of two texts: full context when whole is set

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/etcdscope/etcdscope/decode"
@@ -1016,4 +1017,61 @@ func statsTexts(rows []statsRow) []string {
 		out = append(out, strings.Join(r.cells, " "))
 	}
 	return out
+}
+
+func TestLongLinesAreCutVisiblyAndWWrapsThem(t *testing.T) {
+	d := newDriver(t, Options{}, 80, 30)
+	d.start()
+	k := firstKey(t, "/registry/configmaps/")
+	d.send(openKeyMsg{key: k, focus: true})
+	d.until("the object", func(m *Model) bool { return m.obj.has })
+	long := ""
+	for l := range strings.Lines(d.m.obj.r.plain) {
+		if len(l) > d.m.obj.width+10 {
+			long = strings.TrimSpace(l)
+			break
+		}
+	}
+	if long == "" {
+		t.Skip("no line longer than the pane in " + k)
+	}
+	if !strings.Contains(d.m.obj.r.shownPlain, "…\n") || strings.Contains(d.m.obj.r.shownPlain, long) {
+		t.Fatalf("a long line is not cut with …")
+	}
+	if !d.m.obj.keys(true).Wrap.Enabled() {
+		t.Fatal("W is not offered with lines cut")
+	}
+	d.key("W")
+	d.until("wrapped", func(m *Model) bool { return !m.obj.loading && m.obj.opts.wrap })
+	joined := strings.ReplaceAll(d.m.obj.r.shownPlain, "\n", "")
+	if !strings.Contains(joined, strings.ReplaceAll(long, "\n", "")) {
+		t.Errorf("wrapped text does not hold the whole line")
+	}
+	for l := range strings.Lines(d.m.obj.r.shownPlain) {
+		if w := lipgloss.Width(strings.TrimSuffix(l, "\n")); w > d.m.obj.width {
+			t.Fatalf("a wrapped line is %d cells in a pane of %d", w, d.m.obj.width)
+		}
+	}
+}
+
+func TestZoomFillsTheScreenWithTheFocusedPane(t *testing.T) {
+	d := newDriver(t, Options{}, 100, 30)
+	d.start()
+	openDeployment(t, d)
+	d.key("f")
+	if !d.m.zoom || d.m.geo.leftW != 0 || d.m.obj.width != 98 {
+		t.Fatalf("f on the object: zoom %v, left %d, object width %d", d.m.zoom, d.m.geo.leftW, d.m.obj.width)
+	}
+	view := d.m.View()
+	if strings.Count(view, "\n") != 29 || strings.Contains(view, "▾ /registry/") {
+		t.Errorf("zoomed screen shows the tree or is not 30 lines:\n%s", view)
+	}
+	d.key("tab") // the zoom follows the focus
+	if d.m.geo.leftW != 100 || !strings.Contains(d.m.View(), "▾ /registry/") {
+		t.Errorf("after tab: left %d", d.m.geo.leftW)
+	}
+	d.key("esc")
+	if d.m.zoom || d.m.geo.leftW == 100 {
+		t.Errorf("esc did not unzoom")
+	}
 }

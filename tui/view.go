@@ -47,7 +47,11 @@ func (m *Model) ShortHelp() []key.Binding {
 	}
 	out := []key.Binding{g.Command}
 	out = append(out, m.focusedKeys().ShortHelp()...)
-	out = append(out, m.objectViewKeys()...)
+	if m.right == rightObject && m.focus != focusRight {
+		k := m.obj.keys(true)
+		// W and ctrl+s are in ? only: the line is short.
+		out = append(out, enabledOnly([]key.Binding{k.YAMLJSON, k.Managed, k.Reveal, k.Raw, k.Copy})...)
+	}
 	out = append(out, enabledOnly([]key.Binding{g.Watch, g.Pause, g.History, g.Stats, g.Back, g.Help, g.Quit})...)
 	return out
 }
@@ -65,7 +69,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		cols = append(cols, v)
 	}
 	g := m.globalKeys()
-	cols = append(cols, enabledOnly([]key.Binding{g.Command, g.Watch, g.Pause, g.History, g.Stats, g.Tab, g.Back, g.Help, g.Quit, g.ForceQuit}))
+	cols = append(cols, enabledOnly([]key.Binding{g.Command, g.Watch, g.Pause, g.History, g.Stats, g.Zoom, g.Tab, g.Back, g.Help, g.Quit, g.ForceQuit}))
 	return cols
 }
 
@@ -82,6 +86,17 @@ func (m *Model) layout() {
 	if w < 44 {
 		leftW = w / 2
 	}
+	if m.zoom {
+		// The focused pane takes the whole body.
+		switch m.focus {
+		case focusLeft:
+			leftW, panesH, evH = w, bodyH, 0
+		case focusRight:
+			leftW, panesH, evH = 0, bodyH, 0
+		case focusEvents:
+			panesH, evH = 0, bodyH
+		}
+	}
 	m.geo = geometry{leftW: leftW, panesH: panesH, eventsH: evH}
 	m.tree.SetSize(leftW-2, panesH-2)
 	m.list.SetSize(leftW-2, panesH-2)
@@ -91,7 +106,7 @@ func (m *Model) layout() {
 	m.events.SetSize(w-2, max(evH-2, 0))
 	m.prompt.SetSize(w)
 	m.help.Width = w - 4
-	if evH == 0 && m.focus == focusEvents {
+	if evH == 0 && m.focus == focusEvents && !m.zoom {
 		m.setFocus(focusLeft)
 	}
 }
@@ -127,7 +142,10 @@ func (m *Model) View() string {
 		}
 		body = lipgloss.JoinHorizontal(lipgloss.Top, left, right)
 	}
-	parts := []string{m.headerView(), body}
+	parts := []string{m.headerView()}
+	if g.panesH > 0 {
+		parts = append(parts, body)
+	}
 	if g.eventsH > 0 {
 		title := "events"
 		if m.w.on {
