@@ -102,8 +102,11 @@ func unknownIfEmpty(s string) Cell {
 
 // eventFields is what the event row shows, read from either event API.
 type eventFields struct {
-	first, last                            time.Time
+	first, last, eventTime                 time.Time
 	count                                  int32
+	series                                 bool
+	seriesCount                            int32
+	seriesLast                             time.Time
 	typ, reason, message                   string
 	kind, name, fieldPath                  string
 	component, host                        string
@@ -125,65 +128,70 @@ var eventPrinter = printer{
 	row: eventRow,
 }
 
-// eventRow fills an event's cells. Events are stored as core v1 Events
+// readEvent reads an event's fields. Events are stored as core v1 Events
 // whichever API wrote them, but an events.k8s.io/v1 object is read too.
-func eventRow(v decode.Value, now time.Time, out []Cell) (time.Time, error) {
+func readEvent(v decode.Value) (eventFields, time.Time, error) {
 	var f eventFields
-	var created time.Time
 	if strings.HasPrefix(v.APIVersion, "events.k8s.io/") {
 		var e struct {
 			Metadata objMeta `json:"metadata"`
 			eventsv1.Event
 		}
 		if err := json.Unmarshal(v.Object, &e); err != nil {
-			return time.Time{}, err
+			return f, time.Time{}, err
 		}
-		created = e.Metadata.created()
 		f = eventFields{
-			first: e.DeprecatedFirstTimestamp.Time, last: e.DeprecatedLastTimestamp.Time, count: e.DeprecatedCount,
-			typ: e.Type, reason: e.Reason, message: e.Note,
+			first: e.DeprecatedFirstTimestamp.Time, last: e.DeprecatedLastTimestamp.Time, eventTime: e.EventTime.Time,
+			count: e.DeprecatedCount, typ: e.Type, reason: e.Reason, message: e.Note,
 			kind: e.Regarding.Kind, name: e.Regarding.Name, fieldPath: e.Regarding.FieldPath,
 			component: e.DeprecatedSource.Component, host: e.DeprecatedSource.Host,
 			reportingController: e.ReportingController, reportingInstance: e.ReportingInstance,
 		}
-		if f.first.IsZero() {
-			f.first = e.EventTime.Time
-		}
 		if s := e.Series; s != nil {
-			f.last, f.count = s.LastObservedTime.Time, s.Count
-		} else if f.count == 0 {
-			f.count = 1
+			f.series, f.seriesCount, f.seriesLast = true, s.Count, s.LastObservedTime.Time
 		}
-	} else {
-		var e struct {
-			Metadata objMeta `json:"metadata"`
-			corev1.Event
-		}
-		if err := json.Unmarshal(v.Object, &e); err != nil {
-			return time.Time{}, err
-		}
-		created = e.Metadata.created()
-		f = eventFields{
-			first: e.FirstTimestamp.Time, last: e.LastTimestamp.Time, count: e.Count,
-			typ: e.Type, reason: e.Reason, message: e.Message,
-			kind: e.InvolvedObject.Kind, name: e.InvolvedObject.Name, fieldPath: e.InvolvedObject.FieldPath,
-			component: e.Source.Component, host: e.Source.Host,
-			reportingController: e.ReportingController, reportingInstance: e.ReportingInstance,
-		}
-		if f.first.IsZero() {
-			f.first = e.EventTime.Time
-		}
-		if s := e.Series; s != nil {
-			f.last, f.count = s.LastObservedTime.Time, s.Count
-		} else if f.count == 0 {
-			// Singleton events of the new API have no count.
-			f.count = 1
-		}
+		return f, e.Metadata.created(), nil
 	}
-	// kubectl: LAST SEEN falls back to the first time (itself the event
-	// time when the first timestamp is unset).
+	var e struct {
+		Metadata objMeta `json:"metadata"`
+		corev1.Event
+	}
+	if err := json.Unmarshal(v.Object, &e); err != nil {
+		return f, time.Time{}, err
+	}
+	f = eventFields{
+		first: e.FirstTimestamp.Time, last: e.LastTimestamp.Time, eventTime: e.EventTime.Time,
+		count: e.Count, typ: e.Type, reason: e.Reason, message: e.Message,
+		kind: e.InvolvedObject.Kind, name: e.InvolvedObject.Name, fieldPath: e.InvolvedObject.FieldPath,
+		component: e.Source.Component, host: e.Source.Host,
+		reportingController: e.ReportingController, reportingInstance: e.ReportingInstance,
+	}
+	if s := e.Series; s != nil {
+		f.series, f.seriesCount, f.seriesLast = true, s.Count, s.LastObservedTime.Time
+	}
+	return f, e.Metadata.created(), nil
+}
+
+// eventRow fills an event's cells as kubectl's event printer does.
+func eventRow(v decode.Value, now time.Time, out []Cell) (time.Time, error) {
+	f, created, err := readEvent(v)
+	if err != nil {
+		return time.Time{}, err
+	}
+	// FIRST SEEN falls back to the event time, LAST SEEN to the first;
+	// a series has its own last time and count, and a singleton event
+	// of the new API no count (1).
+	if f.first.IsZero() {
+		f.first = f.eventTime
+	}
 	if f.last.IsZero() {
 		f.last = f.first
+	}
+	switch {
+	case f.series:
+		f.last, f.count = f.seriesLast, f.seriesCount
+	case f.count == 0:
+		f.count = 1
 	}
 	out[0] = ageCell(f.last, now)
 	out[1] = textCell(f.typ)
