@@ -29,6 +29,30 @@ type Kind struct {
 	Prefix string
 	// CRD is true for kinds read from a stored CustomResourceDefinition.
 	CRD bool
+	// PrinterColumns are a CRD's additionalPrinterColumns for its storage
+	// version, in the CRD's order; nil for built-ins and for CRDs without
+	// any (kubectl then prints NAME and AGE).
+	PrinterColumns []PrinterColumn
+}
+
+// PrinterColumn is one of a CRD's additionalPrinterColumns, the columns
+// kubectl prints for its custom resources.
+type PrinterColumn struct {
+	// Name is the column's header as the CRD spells it ("Ready").
+	Name string `json:"name"`
+	// Type is the OpenAPI type of its values: integer, number, string,
+	// boolean or date.
+	Type string `json:"type"`
+	// Format is the optional OpenAPI format ("int32", "byte", "name"...).
+	Format string `json:"format,omitempty"`
+	// Description says what the column shows.
+	Description string `json:"description,omitempty"`
+	// Priority is 0 for the columns kubectl always prints and higher for
+	// the ones only -o wide prints.
+	Priority int32 `json:"priority,omitempty"`
+	// JSONPath is the simple JSONPath, relative to the object, whose value
+	// the column shows (".status.phase").
+	JSONPath string `json:"jsonPath"`
 }
 
 // APIVersion returns the kind's group/version as objects spell it: "v1",
@@ -95,15 +119,22 @@ type catCRD struct {
 		} `json:"names"`
 		Scope    string `json:"scope"`
 		Versions []struct {
-			Name    string `json:"name"`
-			Storage bool   `json:"storage"`
+			Name                     string          `json:"name"`
+			Storage                  bool            `json:"storage"`
+			AdditionalPrinterColumns []PrinterColumn `json:"additionalPrinterColumns"`
 		} `json:"versions"`
+		// AdditionalPrinterColumns is v1beta1's top-level list, for every
+		// version. encoding/json matches keys case-insensitively, so
+		// PrinterColumn.JSONPath reads both v1beta1's "JSONPath" and v1's
+		// "jsonPath".
+		AdditionalPrinterColumns []PrinterColumn `json:"additionalPrinterColumns"`
 	} `json:"spec"`
 }
 
 // AddCRD adds the kind a stored CustomResourceDefinition (apiextensions
-// v1beta1 or v1 JSON) defines: names from spec.names, group, scope and
-// storage version. A CRD already known under the same plural.group is
+// v1beta1 or v1 JSON) defines: names from spec.names, group, scope,
+// storage version and that version's printer columns (v1beta1's top-level
+// spec.additionalPrinterColumns when the version has none). A CRD already known under the same plural.group is
 // replaced, so re-adding an updated CRD is fine.
 func (c *Catalog) AddCRD(obj json.RawMessage) error {
 	var crd catCRD
@@ -129,9 +160,13 @@ func (c *Catalog) AddCRD(obj json.RawMessage) error {
 		return fmt.Errorf("add crd %q: unknown scope %q", name, s.Scope)
 	}
 	version := s.Version
+	columns := s.AdditionalPrinterColumns
 	for _, v := range s.Versions {
 		if v.Storage {
 			version = v.Name
+			if len(v.AdditionalPrinterColumns) > 0 {
+				columns = v.AdditionalPrinterColumns
+			}
 			break
 		}
 	}
@@ -153,6 +188,9 @@ func (c *Catalog) AddCRD(obj json.RawMessage) error {
 		Namespaced: namespaced,
 		Prefix:     s.Group + "/" + s.Names.Plural,
 		CRD:        true,
+	}
+	if len(columns) > 0 {
+		k.PrinterColumns = slices.Clone(columns)
 	}
 
 	c.mu.Lock()
@@ -296,8 +334,8 @@ func (c *Catalog) ForPrefix(prefix string) (Kind, bool) {
 // matches no kind; the KeyPath is still filled as far as the key parses.
 //
 // ParseKey runs once per key on scans of a whole keyspace, so it does not
-// allocate: the Kind's ShortNames share the catalog's array (clipped, so
-// appending is safe); do not modify their elements.
+// allocate: the Kind's ShortNames and PrinterColumns share the catalog's
+// arrays (clipped, so appending is safe); do not modify their elements.
 func (c *Catalog) ParseKey(key, root string) (KeyPath, Kind, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -306,12 +344,14 @@ func (c *Catalog) ParseKey(key, root string) (KeyPath, Kind, bool) {
 		return k, ok
 	})
 	k.ShortNames = slices.Clip(k.ShortNames)
+	k.PrinterColumns = slices.Clip(k.PrinterColumns)
 	return kp, k, ok
 }
 
-// catCopy returns k with its own ShortNames, so callers cannot change the
-// catalog through the slice.
+// catCopy returns k with its own ShortNames and PrinterColumns, so callers
+// cannot change the catalog through the slices.
 func catCopy(k Kind) Kind {
 	k.ShortNames = slices.Clone(k.ShortNames)
+	k.PrinterColumns = slices.Clone(k.PrinterColumns)
 	return k
 }

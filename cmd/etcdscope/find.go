@@ -8,11 +8,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/etcdscope/etcdscope/decode"
+	"github.com/etcdscope/etcdscope/decode/columns"
 	"github.com/etcdscope/etcdscope/etcdsrc"
 )
 
@@ -86,30 +85,38 @@ func newFindCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// writeFindTable prints the objects as k9s lists them: namespace, name,
-// size and age.
+// writeFindTable prints the objects as kubectl get lists them: NAMESPACE
+// when listing all namespaces, NAME, the kind's columns (a CRD's printer
+// columns; not kubectl's -o wide ones), then SIZE and AGE.
 func writeFindTable(ctx context.Context, a *app, s *session, kind decode.Kind, prefix string, match func(etcdsrc.KeyValue) bool) error {
+	// find -n NS reads the namespace's prefix only; kubectl shows no
+	// NAMESPACE column then.
+	allNamespaces := prefix == s.rootDir()+kind.Prefix+"/"
+	table := columns.ForKind(kind, allNamespaces)
+	var shown []int
+	var header []string
+	for i, c := range table.Columns() {
+		if !c.Wide {
+			shown = append(shown, i)
+			header = append(header, c.Name)
+		}
+	}
 	out := bufio.NewWriter(a.out)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	if kind.Namespaced {
-		fmt.Fprintln(tw, "NAMESPACE\tNAME\tSIZE\tAGE")
-	} else {
-		fmt.Fprintln(tw, "NAME\tSIZE\tAGE")
-	}
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	now := time.Now()
 	found := 0
+	line := make([]string, len(shown))
 	err := scan(ctx, a, s.src, prefix, 0, func(kv etcdsrc.KeyValue) error {
 		if !match(kv) {
 			return nil
 		}
 		found++
-		kp := decode.ParseKey(kv.Key, s.root)
-		age := objectAge(s.decoder.Decode(kv.Key, kv.Value, nil), now)
-		if kind.Namespaced {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", kp.Namespace, decode.EscapeKey(kp.Name), humanize.IBytes(uint64(len(kv.Value))), age)
-		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", decode.EscapeKey(kp.Name), humanize.IBytes(uint64(len(kv.Value))), age)
+		row := table.Row(s.decoder.Decode(kv.Key, kv.Value, kv.Meta()), now)
+		for i, c := range shown {
+			line[i] = findCellText.Replace(row[c].Text)
 		}
+		fmt.Fprintln(tw, strings.Join(line, "\t"))
 		return nil
 	})
 	if ferr := tw.Flush(); err == nil {
@@ -124,11 +131,6 @@ func writeFindTable(ctx context.Context, a *app, s *session, kind decode.Kind, p
 	return err
 }
 
-// objectAge is kubectl's age column: how long ago the object was created.
-func objectAge(v decode.Value, now time.Time) string {
-	created := decode.CreationTime(v.Object)
-	if created.IsZero() {
-		return "<unknown>"
-	}
-	return duration.HumanDuration(now.Sub(created))
-}
+// findCellText keeps a cell on its line and in its column: tabs and line
+// breaks become spaces.
+var findCellText = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
