@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
-	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/etcdscope/etcdscope/decode"
+	"github.com/etcdscope/etcdscope/decode/columns"
 	"github.com/etcdscope/etcdscope/etcdsrc"
 	"github.com/etcdscope/etcdscope/tui/kindlist"
 )
@@ -23,9 +22,9 @@ type listKeys struct {
 	Filter      key.Binding
 	ClearFilter key.Binding
 	Refresh     key.Binding
-	SortName    key.Binding
-	SortAge     key.Binding
-	SortSize    key.Binding
+	// Sorts sort by a column each, by a shifted letter of its name (as
+	// k9s: shift-N name, shift-A age); the same key again reverses.
+	Sorts []key.Binding
 }
 
 func newListKeys() listKeys {
@@ -35,9 +34,6 @@ func newListKeys() listKeys {
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Refresh:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh list")),
-		SortName:    key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "sort by name")),
-		SortAge:     key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "sort by age")),
-		SortSize:    key.NewBinding(key.WithKeys("Z"), key.WithHelp("Z", "sort by size")),
 	}
 }
 
@@ -50,41 +46,81 @@ func (k listKeys) ShortHelp() []key.Binding {
 func (k listKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		enabledOnly(append(k.bindings(), k.Open, k.Filter, k.ClearFilter, k.Refresh)),
-		enabledOnly([]key.Binding{k.SortName, k.SortAge, k.SortSize}),
+		enabledOnly(k.Sorts),
 	}
 }
 
-// sortColumn is what the list is ordered by.
-type sortColumn int
+// reservedSortLetters are the capitals other keys take: history, bottom,
+// wrap.
+const reservedSortLetters = "HGW"
 
-const (
-	sortName sortColumn = iota
-	sortAge
-	sortSize
-)
+// sortBindings gives each column a shifted letter of its name, NAME N and
+// AGE A first as in k9s, skipping letters taken. It returns the bindings
+// and the column each sorts by.
+func sortBindings(cols []columns.Column) ([]key.Binding, []int) {
+	used := map[rune]bool{}
+	for _, r := range reservedSortLetters {
+		used[r] = true
+	}
+	letters := make([]rune, len(cols))
+	pick := func(i int) {
+		for _, r := range strings.ToUpper(cols[i].Name) {
+			if r >= 'A' && r <= 'Z' && !used[r] {
+				used[r], letters[i] = true, r
+				return
+			}
+		}
+	}
+	for i, c := range cols {
+		if c.Name == "NAME" || c.Name == "AGE" {
+			pick(i)
+		}
+	}
+	for i := range cols {
+		if letters[i] == 0 {
+			pick(i)
+		}
+	}
+	var bs []key.Binding
+	var idx []int
+	for i, c := range cols {
+		if letters[i] == 0 {
+			continue
+		}
+		l := string(letters[i])
+		bs = append(bs, key.NewBinding(key.WithKeys(l), key.WithHelp(l, "sort by "+strings.ToLower(c.Name))))
+		idx = append(idx, i)
+	}
+	return bs, idx
+}
 
 // listPane is the flat list of one kind's objects across namespaces that
 // ":kind" opens, as k9s shows a resource: a cursor over a kindlist model
-// that the watch keeps current.
+// that the watch keeps current, with kubectl's columns for the kind.
 type listPane struct {
-	c       *common
-	gen     int
-	kind    decode.Kind
-	ns      string
-	prefix  string
-	list    *kindlist.List
-	filter  string
-	sortBy  sortColumn
-	desc    bool
-	cursor  int
-	win     scrollWindow
-	width   int
-	focused bool
-	loading bool
-	err     error
-	rev     int64 // the revision the list was read at
-	// ageAsked holds the keys whose creation time was asked for.
-	ageAsked map[string]bool
+	c      *common
+	gen    int
+	kind   decode.Kind
+	ns     string
+	prefix string
+	list   *kindlist.List
+	table  *columns.Table
+	// cells holds the decoded rows; a row not decoded yet shows what its
+	// key tells (name, size). asked holds the keys asked for.
+	cells    map[string][]columns.Cell
+	asked    map[string]bool
+	sorts    []key.Binding
+	sortCols []int // the column each of sorts orders by
+	sortCol  int   // -1: the listing's order
+	desc     bool
+	filter   string
+	cursor   int
+	win      scrollWindow
+	width    int
+	focused  bool
+	loading  bool
+	err      error
+	rev      int64 // the revision the list was read at
 }
 
 // kindListMsg carries the objects of a kind.
@@ -94,13 +130,15 @@ type kindListMsg struct {
 	err  error
 }
 
-// listAgesMsg carries creation times read for the rows on screen.
-type listAgesMsg struct {
-	gen  int
-	ages map[string]time.Time
+// listRowsMsg carries rows decoded for the screen, or for a sort.
+type listRowsMsg struct {
+	gen   int
+	cells map[string][]columns.Cell
 }
 
-func newListPane(c *common) listPane { return listPane{c: c, list: kindlist.New("", false)} }
+func newListPane(c *common) listPane {
+	return listPane{c: c, list: kindlist.New("", false), table: columns.ForKind(decode.Kind{}, false), sortCol: -1}
+}
 
 // open starts listing kind k (in namespace ns when given).
 func (l *listPane) open(k decode.Kind, ns string) tea.Cmd {
@@ -110,19 +148,25 @@ func (l *listPane) open(k decode.Kind, ns string) tea.Cmd {
 		l.prefix += ns + "/"
 	}
 	l.list = kindlist.New(l.prefix, k.Namespaced && ns == "")
-	l.filter, l.cursor, l.win.offset, l.sortBy, l.desc = "", 0, 0, sortName, false
+	l.setTable(columns.ForKind(k, k.Namespaced && ns == ""))
 	return l.reload()
 }
 
 // openNamespace lists every object of one namespace, whatever its kind:
 // the root is read and the keys of the namespace kept.
 func (l *listPane) openNamespace(ns string) tea.Cmd {
-	root := l.c.root
 	l.kind, l.ns = decode.Kind{Resource: "all", Namespaced: true}, ns
-	l.prefix = root + "/"
+	l.prefix = l.c.root + "/"
 	l.list = kindlist.New(l.prefix, false)
-	l.filter, l.cursor, l.win.offset, l.sortBy, l.desc = "", 0, 0, sortName, false
+	l.setTable(columns.ForKind(l.kind, false))
 	return l.reload()
+}
+
+// setTable starts a list's columns and sort keys.
+func (l *listPane) setTable(t *columns.Table) {
+	l.table = t
+	l.sorts, l.sortCols = sortBindings(t.Columns())
+	l.filter, l.cursor, l.win.offset, l.sortCol, l.desc = "", 0, 0, -1, false
 }
 
 // namespaceRows is the Keep of a namespace's list: the keys of objects in
@@ -140,7 +184,7 @@ func namespaceRows(cat *decode.Catalog, root, ns string) func(string) (string, s
 // reload lists the kind again.
 func (l *listPane) reload() tea.Cmd {
 	l.gen++
-	l.loading, l.err, l.ageAsked = true, nil, map[string]bool{}
+	l.loading, l.err, l.cells, l.asked = true, nil, map[string][]columns.Cell{}, map[string]bool{}
 	var keep func(string) (string, string, bool)
 	if l.kind.Resource == "all" {
 		keep = namespaceRows(l.c.cat, l.c.root, l.ns)
@@ -166,22 +210,24 @@ func listKindCmd(c *common, gen int, prefix string, splitNS bool, keep func(stri
 	})
 }
 
-// listAgesCmd reads and decodes keys to learn when their objects were
-// created.
-func listAgesCmd(c *common, gen int, keys []string) tea.Cmd {
+// listRowsCmd reads and decodes keys and computes their rows.
+func listRowsCmd(c *common, gen int, table *columns.Table, keys []string) tea.Cmd {
 	return c.io(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
+		ctx, cancel := context.WithTimeout(c.ctx, 4*ioTimeout)
 		defer cancel()
-		ages := make(map[string]time.Time, len(keys))
+		now := c.now()
+		cells := make(map[string][]columns.Cell, len(keys))
 		for _, k := range keys {
+			if ctx.Err() != nil {
+				break // a quit: what is done is kept
+			}
 			kv, err := c.src.Get(ctx, k, 0)
 			if err != nil {
-				continue // the row keeps no age; the list itself is fine
+				continue // the row keeps what its key tells
 			}
-			v := c.dec.Decode(kv.Key, kv.Value, kv.Meta())
-			ages[k] = decode.CreationTime(v.Object)
+			cells[k] = table.Row(c.dec.Decode(kv.Key, kv.Value, kv.Meta()), now)
 		}
-		return listAgesMsg{gen: gen, ages: ages}
+		return listRowsMsg{gen: gen, cells: cells}
 	})
 }
 
@@ -194,8 +240,13 @@ func (l listPane) keys() listKeys {
 	k.Filter.SetEnabled(l.focused && !l.loading && l.err == nil)
 	k.ClearFilter.SetEnabled(l.focused && l.filter != "")
 	k.Refresh.SetEnabled(l.focused)
-	for _, b := range []*key.Binding{&k.SortName, &k.SortAge, &k.SortSize} {
+	k.Sorts = make([]key.Binding, len(l.sorts))
+	for i, b := range l.sorts {
 		b.SetEnabled(l.focused && rows > 1)
+		if l.sortCol == l.sortCols[i] && !l.desc {
+			b.SetHelp(b.Help().Key, b.Help().Desc+", reversed")
+		}
+		k.Sorts[i] = b
 	}
 	return k
 }
@@ -211,17 +262,15 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 		l.list.SetFilter(l.filter)
 		l.applySort()
 		l.reselect(sel)
-		return l, l.askAges()
-	case listAgesMsg:
+		return l, l.askRows()
+	case listRowsMsg:
 		if msg.gen != l.gen {
 			return l, nil
 		}
-		for k, t := range msg.ages {
-			if it := l.list.Item(k); it != nil {
-				it.Created = t
-			}
+		for k, c := range msg.cells {
+			l.cells[k] = c
 		}
-		if l.sortBy == sortAge {
+		if l.sortCol >= 0 {
 			sel := l.selectedKey()
 			l.list.Resort()
 			l.reselect(sel)
@@ -240,7 +289,7 @@ func (l *listPane) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := l.keys()
 	if step, ok := k.step(msg, l.win.height-1, len(l.list.Shown())); ok {
 		l.move(step)
-		return l.askAges()
+		return l.askRows()
 	}
 	switch {
 	case key.Matches(msg, k.Open):
@@ -250,67 +299,85 @@ func (l *listPane) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return l.setFilter("")
 	case key.Matches(msg, k.Refresh):
 		return l.reload()
-	case key.Matches(msg, k.SortName):
-		return l.sortOn(sortName)
-	case key.Matches(msg, k.SortAge):
-		return l.sortOn(sortAge)
-	case key.Matches(msg, k.SortSize):
-		return l.sortOn(sortSize)
+	}
+	for i, b := range k.Sorts {
+		if key.Matches(msg, b) {
+			return l.sortOn(l.sortCols[i])
+		}
 	}
 	return nil
 }
 
 // sortOn orders the list by a column; the same column again reverses it.
-func (l *listPane) sortOn(c sortColumn) tea.Cmd {
-	if l.sortBy == c {
+// A column the key does not tell (all but NAME, NAMESPACE and SIZE) needs
+// every row decoded: that runs in the background, in parts, the list
+// usable meanwhile and sorted again as rows arrive.
+func (l *listPane) sortOn(col int) tea.Cmd {
+	if l.sortCol == col {
 		l.desc = !l.desc
 	} else {
-		l.sortBy, l.desc = c, false
+		l.sortCol, l.desc = col, false
 	}
 	sel := l.selectedKey()
 	l.applySort()
 	l.reselect(sel)
-	if c == sortAge {
-		return l.askAllAges()
+	switch l.table.Columns()[col].Name {
+	case "NAME", "NAMESPACE", "SIZE":
+		return l.askRows()
 	}
-	return l.askAges()
+	return l.askRowsOf(l.list.Shown())
 }
 
 func (l *listPane) applySort() {
-	switch l.sortBy {
-	case sortAge:
-		l.list.SetSort(kindlist.ByAge, l.desc)
-	case sortSize:
-		l.list.SetSort(kindlist.BySize, l.desc)
-	default:
+	if l.sortCol < 0 {
 		l.list.SetSort(kindlist.ByName, l.desc)
+		return
 	}
+	col := l.sortCol
+	l.list.SetSort(func(a, b *kindlist.Item) int {
+		return columns.Compare(l.row(a)[col], l.row(b)[col])
+	}, l.desc)
 }
 
-// askAges asks for the creation times of the rows on screen that have
-// none yet: values are decoded only for what is shown.
-func (l *listPane) askAges() tea.Cmd {
+// row is an item's cells: decoded, or what its key tells.
+func (l *listPane) row(it *kindlist.Item) []columns.Cell {
+	cells, ok := l.cells[it.Key]
+	if !ok {
+		cells = l.table.KeyRow(it.Key, it.Size)
+	}
+	if l.list.Keep != nil {
+		// A list across kinds names its rows by resource and name.
+		cells = append([]columns.Cell(nil), cells...)
+		cells[max(l.table.Index("NAME"), 0)].Text = it.Name
+	}
+	return cells
+}
+
+// askRows asks for the rows on screen not decoded yet: values are decoded
+// only for what is shown.
+func (l *listPane) askRows() tea.Cmd {
 	shown := l.list.Shown()
 	start, end := l.win.span(len(shown))
-	return l.askAgesOf(shown[start:end])
+	return l.askRowsOf(shown[start:end])
 }
 
-// askAllAges asks for every row's creation time, for a sort by age: in
-// the background, the list usable meanwhile.
-func (l *listPane) askAllAges() tea.Cmd { return l.askAgesOf(l.list.Shown()) }
+// rowsPerCmd is how many rows one decoding Cmd reads, so a sort over a
+// long list shows its progress as it goes.
+const rowsPerCmd = 200
 
-func (l *listPane) askAgesOf(items []*kindlist.Item) tea.Cmd {
+func (l *listPane) askRowsOf(items []*kindlist.Item) tea.Cmd {
 	var keys []string
 	for _, it := range items {
-		if !l.ageAsked[it.Key] {
-			l.ageAsked[it.Key] = true
+		if !l.asked[it.Key] {
+			l.asked[it.Key] = true
 			keys = append(keys, it.Key)
 		}
 	}
-	if len(keys) == 0 {
-		return nil
+	var cmds []tea.Cmd
+	for i := 0; i < len(keys); i += rowsPerCmd {
+		cmds = append(cmds, listRowsCmd(l.c, l.gen, l.table, keys[i:min(i+rowsPerCmd, len(keys))]))
 	}
-	return listAgesCmd(l.c, l.gen, keys)
+	return tea.Batch(cmds...)
 }
 
 func (l *listPane) setFilter(f string) tea.Cmd {
@@ -318,7 +385,7 @@ func (l *listPane) setFilter(f string) tea.Cmd {
 	l.filter = f
 	l.list.SetFilter(f)
 	l.reselect(sel)
-	return l.askAges()
+	return l.askRows()
 }
 
 // reselect puts the cursor back on key k, or at the top.
@@ -333,6 +400,7 @@ func (l *listPane) reselect(k string) {
 }
 
 // applyEvents follows watch events; it reports whether the list changed.
+// A row that changed is decoded again when it shows.
 func (l *listPane) applyEvents(evs []etcdsrc.Event) bool {
 	if l.loading || l.err != nil {
 		return false
@@ -340,6 +408,10 @@ func (l *listPane) applyEvents(evs []etcdsrc.Event) bool {
 	sel := l.selectedKey()
 	changed := l.list.ApplyEvents(evs, l.c.now())
 	if changed {
+		for _, ev := range evs {
+			delete(l.asked, ev.KV.Key)
+			delete(l.cells, ev.KV.Key)
+		}
 		l.reselect(sel)
 	}
 	return changed
@@ -383,7 +455,7 @@ func (l *listPane) clickRow(y int) {
 
 func (l *listPane) scroll(d int) tea.Cmd {
 	l.move(d)
-	return l.askAges()
+	return l.askRows()
 }
 
 // SetSize sizes the pane; the column header takes one line.
@@ -410,12 +482,12 @@ func (l listPane) title() string {
 			t += fmt.Sprintf("/%s /%s", formatCount(int64(l.list.Len())), l.filter)
 		}
 	}
-	if l.sortBy != sortName || l.desc {
+	if l.sortCol >= 0 {
 		dir := "↑"
 		if l.desc {
 			dir = "↓"
 		}
-		t += " " + dir + [...]string{"name", "age", "size"}[l.sortBy]
+		t += " " + dir + strings.ToLower(l.table.Columns()[l.sortCol].Name)
 	}
 	return t
 }
@@ -432,50 +504,39 @@ func (l listPane) View() string {
 		return s.Dim.Render("no objects under " + decode.EscapeKey(l.prefix))
 	}
 	shown := l.list.Shown()
-	// Columns give way on narrow screens: age first, then size; the name
-	// keeps at least a third of the line.
-	avail := l.width - 2
-	nsW := 0
-	if l.kind.Namespaced && l.ns == "" {
-		nsW = len("NAMESPACE")
-		for _, it := range shown {
-			nsW = max(nsW, len(it.Namespace))
-		}
-		nsW = min(nsW, max(avail/4, 6)) + 1
+	cols := l.table.Columns()
+	start, end := l.win.span(len(shown))
+	rows := make([][]columns.Cell, 0, end-start)
+	for i := start; i < end; i++ {
+		rows = append(rows, l.row(shown[i]))
 	}
-	sizeW, ageW := 10, 6
-	if avail-nsW-sizeW-ageW < avail/3 {
-		ageW = 0
-	}
-	if avail-nsW-sizeW-ageW < avail/3 {
-		sizeW = 0
-	}
-	nameW := max(avail-nsW-sizeW-ageW, 1)
-	now := l.c.now()
-	line := func(cur, ns, name, size, age string) string {
+	// Columns give way by kubectl's priorities; the name is cut in the
+	// middle, keeping its distinguishing end.
+	widths := columns.Fit(cols, rows, l.width-2, 1)
+	line := func(gutter string, cells []columns.Cell) string {
 		var b strings.Builder
-		b.WriteString(cur)
-		if nsW > 0 {
-			b.WriteString(fit(ns, nsW-1) + " ")
-		}
-		b.WriteString(fit(name, nameW))
-		if sizeW > 0 {
-			b.WriteString(fmt.Sprintf("%*s", sizeW, size))
-		}
-		if ageW > 0 {
-			b.WriteString(fmt.Sprintf("%*s", ageW, age))
+		b.WriteString(gutter)
+		first := true
+		for i, w := range widths {
+			if w == 0 {
+				continue
+			}
+			if !first {
+				b.WriteByte(' ')
+			}
+			first = false
+			if cells == nil { // the header
+				b.WriteString(fit(cols[i].Clip(cols[i].Name, w), w))
+				continue
+			}
+			b.WriteString(fit(cols[i].Clip(cells[i].Text, w), w))
 		}
 		return b.String()
 	}
 	var b strings.Builder
-	b.WriteString(s.Dim.Render(line("  ", "NAMESPACE", "NAME", "SIZE", "AGE")))
-	start, end := l.win.span(len(shown))
+	b.WriteString(s.Dim.Render(fit(line("  ", nil), l.width)))
 	for i := start; i < end; i++ {
 		it := shown[i]
-		age := ""
-		if !it.Created.IsZero() {
-			age = duration.HumanDuration(now.Sub(it.Created))
-		}
 		// The gutter holds the cursor and the row's mark: + new, ● changed,
 		// - deleted (shown briefly, then gone).
 		cur := " "
@@ -483,9 +544,8 @@ func (l listPane) View() string {
 			cur = "›"
 		}
 		cur += markGlyph(it.Mark, s)
-		row := fit(line(cur, decode.EscapeKey(it.Namespace), decode.EscapeKey(it.Name), formatSize(it.Size), age), l.width)
 		b.WriteByte('\n')
-		b.WriteString(cursorLine(row, i == l.cursor, l.focused, s))
+		b.WriteString(cursorLine(fit(line(cur, rows[i-start]), l.width), i == l.cursor, l.focused, s))
 	}
 	return b.String()
 }

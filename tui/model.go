@@ -246,7 +246,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 			cmd = tea.Batch(cmd, m.schedulePreview(it.Key))
 		}
 		cmd = tea.Batch(cmd, m.startWatchWhenListed())
-	case listAgesMsg:
+	case listRowsMsg:
 		m.list, cmd = m.list.Update(msg)
 	case historyMsg:
 		m.noteErr(msg.err)

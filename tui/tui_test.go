@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/etcdscope/etcdscope/decode"
+	"github.com/etcdscope/etcdscope/decode/columns"
 	"github.com/etcdscope/etcdscope/etcdsrc"
 	"github.com/etcdscope/etcdscope/tui/keytree"
 )
@@ -249,7 +251,7 @@ func TestKindCommandListsAllNamespacesAndOpens(t *testing.T) {
 			t.Errorf("screen lacks %q:\n%s", want, view)
 		}
 	}
-	d.until("ages of the rows on screen", func(m *Model) bool { return !m.list.list.Shown()[0].Created.IsZero() })
+	d.until("the rows on screen decoded", func(m *Model) bool { return m.list.cells[m.list.list.Shown()[0].Key] != nil })
 	d.key("j", "enter")
 	want := d.m.list.selected().Key
 	d.until("the object", func(m *Model) bool { return m.obj.has && m.obj.key == want })
@@ -1073,5 +1075,77 @@ func TestZoomFillsTheScreenWithTheFocusedPane(t *testing.T) {
 	d.key("esc")
 	if d.m.zoom || d.m.geo.leftW == 100 {
 		t.Errorf("esc did not unzoom")
+	}
+}
+
+func TestKindListColumnsNamesAndSorting(t *testing.T) {
+	d := newDriver(t, Options{}, 80, 24)
+	d.start()
+	d.key(":")
+	d.typeText("po kube-system")
+	d.key("enter")
+	d.until("the pods", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	d.until("their rows", func(m *Model) bool { return len(m.list.cells) >= min(m.list.list.Len(), m.list.win.height) })
+	body := d.m.list.View()
+	// Names keep their distinguishing end: no two rows look the same.
+	seen := map[string]bool{}
+	for _, l := range strings.Split(body, "\n")[1:] {
+		row := strings.TrimSpace(strings.Trim(l, "›+●- "))
+		if row == "" {
+			continue
+		}
+		if seen[row] {
+			t.Errorf("two rows read the same: %q\n%s", row, body)
+		}
+		seen[row] = true
+	}
+	wide := newDriver(t, Options{}, 160, 40)
+	wide.start()
+	wide.key(":")
+	wide.typeText("po")
+	wide.key("enter")
+	wide.until("the pods", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	for _, col := range []string{"NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"} {
+		if !strings.Contains(strings.Split(wide.m.list.View(), "\n")[0], col) {
+			t.Errorf("pod list header lacks %s:\n%s", col, wide.m.list.View())
+		}
+	}
+	// Shift-letters sort: S sorts by size, at once; again reverses it.
+	var sizeKey string
+	for _, b := range wide.m.list.keys().Sorts {
+		if b.Help().Desc == "sort by size" {
+			sizeKey = b.Keys()[0]
+		}
+	}
+	if sizeKey == "" {
+		t.Fatalf("no sort by size in %v", wide.m.list.keys().Sorts)
+	}
+	sizes := func() []int {
+		var out []int
+		for _, it := range wide.m.list.list.Shown() {
+			out = append(out, it.Size)
+		}
+		return out
+	}
+	wide.key(sizeKey)
+	if s := sizes(); !slices.IsSorted(s) {
+		t.Errorf("sorted by size: %v", s)
+	}
+	wide.key(sizeKey)
+	if s := sizes(); !slices.IsSortedFunc(s, func(a, b int) int { return b - a }) {
+		t.Errorf("reversed: %v", s)
+	}
+	if !strings.Contains(wide.m.list.title(), "↓size") {
+		t.Errorf("title does not say the order: %q", wide.m.list.title())
+	}
+	// A column that needs decoding sorts as rows arrive, the list usable.
+	wide.key("A")
+	wide.until("every row decoded", func(m *Model) bool { return len(m.list.cells) == m.list.list.Len() })
+	col := wide.m.list.table.Index("AGE")
+	shown := wide.m.list.list.Shown()
+	for i := 1; i < len(shown); i++ {
+		if columns.Compare(wide.m.list.row(shown[i-1])[col], wide.m.list.row(shown[i])[col]) > 0 {
+			t.Fatalf("rows %d and %d out of age order", i-1, i)
+		}
 	}
 }

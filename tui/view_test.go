@@ -65,7 +65,7 @@ func TestViewGolden(t *testing.T) {
 			d.typeText("deploy")
 			d.key("enter")
 			d.until("list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
-			d.until("ages", func(m *Model) bool { return !m.list.list.Shown()[0].Created.IsZero() })
+			d.until("rows", func(m *Model) bool { return m.list.cells[m.list.list.Shown()[0].Key] != nil })
 			d.until("the first one previewed", func(m *Model) bool { return m.obj.has })
 		}},
 		{"help", func(t *testing.T, d *driver) { d.key("?") }},

@@ -25,8 +25,6 @@ type Item struct {
 	Size int
 	// ModRevision is the revision of the value the item was last seen at.
 	ModRevision int64
-	// Created is the object's creation time, once a decode told it.
-	Created time.Time
 	Mark    keytree.Mark
 	MarkAt  time.Time
 }
@@ -42,20 +40,6 @@ func ByName(a, b *Item) int {
 
 // BySize orders by stored size, largest first.
 func BySize(a, b *Item) int { return cmp.Or(cmp.Compare(b.Size, a.Size), ByName(a, b)) }
-
-// ByAge orders by creation time, newest first; items not decoded yet go
-// last.
-func ByAge(a, b *Item) int {
-	switch {
-	case a.Created.IsZero() && b.Created.IsZero():
-		return ByName(a, b)
-	case a.Created.IsZero():
-		return 1
-	case b.Created.IsZero():
-		return -1
-	}
-	return cmp.Or(b.Created.Compare(a.Created), ByName(a, b))
-}
 
 // List is the objects of one kind under Prefix.
 type List struct {
@@ -152,7 +136,7 @@ func (l *List) ApplyEvents(evs []etcdsrc.Event, now time.Time) bool {
 				it.Size, it.ModRevision = len(ev.KV.Value), ev.KV.ModRevision
 				switch {
 				case it.Mark == keytree.MarkDel || ev.KV.Version == 1:
-					it.Mark, it.Created = keytree.MarkAdd, time.Time{}
+					it.Mark = keytree.MarkAdd
 				case it.Mark != keytree.MarkAdd:
 					it.Mark = keytree.MarkMod
 				}
