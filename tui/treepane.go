@@ -157,12 +157,16 @@ func (t *treePane) gotChildren(msg childrenMsg) tea.Cmd {
 		before = len(n.Children)
 	}
 	var counts []keytree.CountRequest
-	t.keepSelection(func() { counts = t.tree.ApplyPage(msg.req, msg.page, msg.err) })
+	var reopen []keytree.ListRequest
+	t.keepSelection(func() {
+		counts = t.tree.ApplyPage(msg.req, msg.page, msg.err)
+		reopen = t.tree.Reopen() // levels that were open before a relist
+	})
 	if onMore && n != nil && msg.req.After != "" && len(n.Children) > before {
 		// The cursor waited on "more…": it goes on to the page it loaded.
 		t.selectKey(n.Children[before].Key)
 	}
-	return tea.Batch(t.countCmds(counts), t.stepReveal())
+	return tea.Batch(t.countCmds(counts), t.listCmds(reopen...), t.stepReveal())
 }
 
 // reveal opens every directory on the way to key k and puts the cursor on

@@ -1149,3 +1149,63 @@ func TestKindListColumnsNamesAndSorting(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchCountsFollowABurst writes 3,000 configmaps in transactions of
+// 50 (every event of one shares its revision) and deletes a third of them
+// while the explorer watches the root with a kind list open: afterwards
+// the tree's counts and the list equal a fresh listing.
+func TestWatchCountsFollowABurst(t *testing.T) {
+	ctx := context.Background()
+	value, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.selectPath("/registry/configmaps/")
+	d.key("l")
+	cms := d.m.node("/registry/configmaps/")
+	d.until("configmaps counted", func(m *Model) bool { return counted(cms) })
+	d.selectKey("/registry/")
+	d.key("w")
+	d.until("the watch", func(m *Model) bool { return m.w.ch != nil })
+	d.key(":")
+	d.typeText("cm")
+	d.key("enter")
+	d.until("the list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+
+	prefix := fmt.Sprintf("/registry/configmaps/burst-%d/", time.Now().UnixNano())
+	var last int64
+	for txn := range 60 {
+		var ops []clientv3.Op
+		for i := range 50 {
+			ops = append(ops, clientv3.OpPut(fmt.Sprintf("%scm-%04d", prefix, txn*50+i), string(value.Value)))
+		}
+		if txn%3 == 2 { // and delete what an earlier transaction made
+			for i := range 50 {
+				ops = append(ops, clientv3.OpDelete(fmt.Sprintf("%scm-%04d", prefix, (txn-2)*50+i)))
+			}
+		}
+		resp, err := client.Txn(ctx).Then(ops...).Commit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = resp.Header.Revision
+	}
+	d.until("every event taken in", func(m *Model) bool { return m.st.rev >= last })
+	for _, k := range []string{"/registry/", "/registry/configmaps/", prefix} {
+		n := d.m.node(k)
+		want, err := src.Count(ctx, k, last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == nil || n.Count != want {
+			t.Errorf("%s: count %v, a fresh count says %d", k, n, want)
+		}
+	}
+	want, err := src.Count(ctx, "/registry/configmaps/", last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.until("the list's deletions swept", func(m *Model) bool { return int64(m.list.list.Len()) == want })
+}

@@ -347,7 +347,11 @@ func (m *Model) applyEvents(evs []etcdsrc.Event) tea.Cmd {
 		}
 	}
 	treeChanged := m.tree.applyEvents(evs)
-	if (m.list.applyEvents(evs) || treeChanged) && !m.markTicking {
+	listChanged := m.list.applyEvents(evs)
+	if listChanged {
+		cmds = append(cmds, m.list.askRows())
+	}
+	if (listChanged || treeChanged) && !m.markTicking {
 		m.markTicking = true
 		cmds = append(cmds, markTickCmd())
 	}

@@ -8,6 +8,7 @@
 package keytree
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -66,6 +67,9 @@ type Node struct {
 	CountRev int64
 	Counting bool
 	pending  []countDelta
+	// listGen and countGen number the latest listing and count asked
+	// for; replies of others are stale.
+	listGen, countGen int64
 
 	Expanded bool
 	// Loaded is set once the first page of children arrived.
@@ -108,7 +112,9 @@ type Row struct {
 
 // ListRequest asks for one page of a level.
 type ListRequest struct {
-	Epoch  int
+	// Gen tells the reply of this request from one of a request the
+	// level has been listed again since.
+	Gen    int64
 	Prefix string
 	// After continues the level after this child's key; "" starts it.
 	After string
@@ -119,9 +125,10 @@ type ListRequest struct {
 
 // CountRequest asks for the key counts of some directories at one revision.
 type CountRequest struct {
-	Epoch    int
 	Prefixes []string
-	Rev      int64
+	// Gens tell each prefix's reply from a stale one, as ListRequest.Gen.
+	Gens []int64
+	Rev  int64
 }
 
 // countChunk is how many directories one CountRequest holds, so a long
@@ -132,14 +139,17 @@ const countChunk = 16
 type Tree struct {
 	root  *Node
 	index map[string]*Node
-	// epoch changes when levels are listed again; replies of an older
-	// epoch are dropped.
-	epoch int
+	// gen numbers the requests: a node keeps the number of its latest
+	// listing and count, and drops replies of older ones.
+	gen int64
 	rows  []Row
 	dirty bool
 	// pinRev reads every listing at one revision (a source browsed as of
 	// a past revision); 0 reads each at the current one.
 	pinRev int64
+	// reopen holds the directories that were open when their levels were
+	// listed again: each opens, and is listed, once its node is back.
+	reopen map[string]bool
 }
 
 // New returns a tree whose root directory is rootKey (ending in "/").
@@ -157,8 +167,27 @@ func (t *Tree) Root() *Node { return t.root }
 // Node returns the node with key k, or nil.
 func (t *Tree) Node(k string) *Node { return t.index[k] }
 
-// Epoch is the current listing generation.
-func (t *Tree) Epoch() int { return t.epoch }
+// next numbers a request.
+func (t *Tree) next() int64 {
+	t.gen++
+	return t.gen
+}
+
+// countRequests asks for the counts of nodes at rev, in parts.
+func (t *Tree) countRequests(nodes []*Node, rev int64) []CountRequest {
+	var reqs []CountRequest
+	for i := 0; i < len(nodes); i += countChunk {
+		part := nodes[i:min(i+countChunk, len(nodes))]
+		req := CountRequest{Rev: rev}
+		for _, n := range part {
+			n.Counting, n.CountRev, n.countGen = true, rev, t.next()
+			req.Prefixes = append(req.Prefixes, n.Key)
+			req.Gens = append(req.Gens, n.countGen)
+		}
+		reqs = append(reqs, req)
+	}
+	return reqs
+}
 
 // Len is how many nodes the tree holds.
 func (t *Tree) Len() int { return len(t.index) }
@@ -170,7 +199,8 @@ func (t *Tree) Listing(n *Node, next bool) (req ListRequest, ok bool) {
 	if n == nil || n.Leaf || n.Loading {
 		return ListRequest{}, false
 	}
-	req = ListRequest{Epoch: t.epoch, Prefix: n.Key, Rev: t.pinRev}
+	n.listGen = t.next()
+	req = ListRequest{Gen: n.listGen, Prefix: n.Key, Rev: t.pinRev}
 	if next {
 		if !n.More || len(n.pages) == 0 {
 			return ListRequest{}, false
@@ -188,7 +218,7 @@ func (t *Tree) Listing(n *Node, next bool) (req ListRequest, ok bool) {
 // the page's revision so later watch events can be added to them.
 func (t *Tree) ApplyPage(req ListRequest, page etcdsrc.ChildPage, err error) []CountRequest {
 	n := t.index[req.Prefix]
-	if req.Epoch != t.epoch || n == nil || n.Leaf || !n.Loading {
+	if n == nil || n.Leaf || !n.Loading || req.Gen != n.listGen {
 		return nil
 	}
 	n.Loading = false
@@ -208,7 +238,7 @@ func (t *Tree) ApplyPage(req ListRequest, page etcdsrc.ChildPage, err error) []C
 		last = page.Children[len(page.Children)-1].Key
 	}
 	n.pages = append(n.pages, pageMark{last: last, rev: page.Rev})
-	var toCount []string
+	var toCount []*Node
 	for _, ch := range page.Children {
 		if t.index[ch.Key] != nil {
 			continue // a watch event inserted it already
@@ -218,8 +248,7 @@ func (t *Tree) ApplyPage(req ListRequest, page etcdsrc.ChildPage, err error) []C
 		case ch.Leaf:
 			c.Count = 1
 		case c.Count < 0:
-			c.Counting, c.CountRev = true, page.Rev
-			toCount = append(toCount, ch.Key)
+			toCount = append(toCount, c)
 		default:
 			c.CountRev = page.Rev
 		}
@@ -228,32 +257,23 @@ func (t *Tree) ApplyPage(req ListRequest, page etcdsrc.ChildPage, err error) []C
 	}
 	sort.SliceStable(n.Children, func(i, j int) bool { return n.Children[i].Key < n.Children[j].Key })
 
-	var reqs []CountRequest
-	for i := 0; i < len(toCount); i += countChunk {
-		reqs = append(reqs, CountRequest{Epoch: t.epoch, Prefixes: toCount[i:min(i+countChunk, len(toCount))], Rev: page.Rev})
-	}
-	var up []string
+	reqs := t.countRequests(toCount, page.Rev)
+	var up []*Node
 	for a := n; a != nil; a = a.Parent {
 		if a.Count < 0 && !a.Counting {
-			a.Counting, a.CountRev = true, page.Rev
-			up = append(up, a.Key)
+			up = append(up, a)
 		}
 	}
-	if len(up) > 0 {
-		reqs = append(reqs, CountRequest{Epoch: t.epoch, Prefixes: up, Rev: page.Rev})
-	}
+	reqs = append(reqs, t.countRequests(up, page.Rev)...)
 	return reqs
 }
 
 // ApplyCounts takes counts read for req. Changes watched while they were
 // in flight, after the count's revision, are added to them.
 func (t *Tree) ApplyCounts(req CountRequest, results []etcdsrc.CountResult) {
-	if req.Epoch != t.epoch {
-		return
-	}
-	for _, r := range results {
+	for i, r := range results {
 		n := t.index[r.Prefix]
-		if n == nil || !n.Counting {
+		if n == nil || !n.Counting || i >= len(req.Gens) || n.countGen != req.Gens[i] {
 			continue
 		}
 		n.Counting = false
@@ -541,12 +561,48 @@ func (t *Tree) Busy(prefix string) bool {
 	return false
 }
 
+// rememberOpen notes the open directories below n, to open them again
+// once the listing of n brings them back.
+func (t *Tree) rememberOpen(n *Node) {
+	for _, c := range n.Children {
+		if !c.Leaf && c.Expanded && (c.Loaded || c.Loading) {
+			t.reopen[c.Key] = true
+			t.rememberOpen(c)
+		}
+	}
+}
+
+// Reopen returns the listings of the directories that were open before
+// a Relist and are back in the tree now: call it after each ApplyPage.
+func (t *Tree) Reopen() []ListRequest {
+	var reqs []ListRequest
+	for k := range t.reopen {
+		n := t.index[k]
+		if n == nil {
+			continue // its level is not back yet
+		}
+		delete(t.reopen, k)
+		if req, ok := t.Expand(n); ok {
+			reqs = append(reqs, req)
+		}
+	}
+	slices.SortFunc(reqs, func(a, b ListRequest) int { return strings.Compare(a.Prefix, b.Prefix) })
+	return reqs
+}
+
 // Relist forgets every level under prefix and returns the listings that
 // read again those that were open, after a watch lost track (compaction)
 // or on request. Counts under and above prefix are read again with them.
 func (t *Tree) Relist(prefix string) []ListRequest {
-	t.epoch++
 	t.dirty = true
+	if t.reopen == nil {
+		t.reopen = map[string]bool{}
+	}
+	for k := range t.reopen {
+		if strings.HasPrefix(k, prefix) {
+			delete(t.reopen, k) // what is open under prefix now counts
+		}
+	}
 	var reqs []ListRequest
 	var walk func(n *Node)
 	walk = func(n *Node) {
@@ -558,6 +614,7 @@ func (t *Tree) Relist(prefix string) []ListRequest {
 			n.Count, n.Counting, n.pending, n.CountRev = -1, false, nil, 0
 		}
 		if under && (n.Loaded || n.Loading) || n.Key == prefix {
+			t.rememberOpen(n)
 			t.dropChildren(n)
 			n.Loading = false
 			if req, ok := t.Listing(n, false); ok {

@@ -18,6 +18,8 @@ import (
 type world struct {
 	// states[r] maps key → version at revision r.
 	states []map[string]int64
+	// lastEvent is the newest revision that changed something.
+	lastEvent int64
 }
 
 func newWorld(keys ...string) *world {
@@ -64,6 +66,9 @@ func (w *world) txn(ops ...op) []etcdsrc.Event {
 			KV: etcdsrc.KeyValue{Key: o.key, ModRevision: rev, Version: next[o.key]}})
 	}
 	w.states = append(w.states, next)
+	if len(evs) > 0 {
+		w.lastEvent = rev
+	}
 	return evs
 }
 
@@ -409,6 +414,35 @@ func TestRowsFollowExpandCollapseAndFilters(t *testing.T) {
 	}
 }
 
+func TestRelistOpensAgainWhatWasOpen(t *testing.T) {
+	w := newWorld("/r/a/x/1", "/r/a/y", "/r/b/1")
+	tr := New("/r/")
+	load(t, tr, w, tr.Root(), 0)
+	load(t, tr, w, tr.Node("/r/a/"), 0)
+	load(t, tr, w, tr.Node("/r/a/x/"), 0)
+	w.txn(op{key: "/r/a/x/2"})
+	reqs := tr.Relist("/r/")
+	for len(reqs) > 0 {
+		req := reqs[0]
+		reqs = reqs[1:]
+		for _, c := range tr.ApplyPage(req, w.page(req, 0), nil) {
+			tr.ApplyCounts(c, w.counts(c))
+		}
+		reqs = append(reqs, tr.Reopen()...)
+	}
+	for _, k := range []string{"/r/a/", "/r/a/x/"} {
+		if n := tr.Node(k); n == nil || !n.Expanded || !n.Loaded {
+			t.Errorf("%s not open again after the relist: %+v", k, n)
+		}
+	}
+	if n := tr.Node("/r/a/x/2"); n == nil {
+		t.Error("the level listed again lacks the key created before it")
+	}
+	if n := tr.Node("/r/b/"); n == nil || n.Expanded {
+		t.Errorf("a closed level opened: %+v", n)
+	}
+}
+
 func TestMinRevBusyAndRelist(t *testing.T) {
 	w := newWorld("/r/a/1")
 	tr := New("/r/")
@@ -465,7 +499,12 @@ func randomHistory(t *testing.T, seed uint64) {
 	}
 	now := time.Unix(1000, 0)
 	step := func() {
-		switch rng.IntN(6) {
+		switch rng.IntN(7) {
+		case 6: // ctrl-r on a level, or a compaction: listed again
+			rows := tr.Rows()
+			if r := rows[rng.IntN(len(rows))]; !r.Node.Leaf {
+				lists = append(lists, tr.Relist(r.Node.Key)...)
+			}
 		case 0, 1: // a transaction of 1 to 40 operations
 			var ops []op
 			for range 1 + rng.IntN(40) {
@@ -485,6 +524,7 @@ func randomHistory(t *testing.T, seed uint64) {
 				req := lists[i]
 				lists = slices.Delete(lists, i, i+1)
 				counts = append(counts, tr.ApplyPage(req, w.page(req, limit), nil)...)
+				lists = append(lists, tr.Reopen()...)
 			}
 		case 4: // counts are answered
 			if len(counts) > 0 {
@@ -521,21 +561,22 @@ func randomHistory(t *testing.T, seed uint64) {
 			req := lists[0]
 			lists = lists[1:]
 			counts = append(counts, tr.ApplyPage(req, w.page(req, limit), nil)...)
+			lists = append(lists, tr.Reopen()...)
 		}
 		for len(counts) > 0 {
 			tr.ApplyCounts(counts[0], w.counts(counts[0]))
 			counts = counts[1:]
 		}
-		for _, r := range tr.Rows() {
-			if r.More {
-				if req, ok := tr.Listing(r.Node, true); ok {
+		for _, n := range tr.index {
+			if n.Loaded && n.More { // shown or not (a relist lists a closed level)
+				if req, ok := tr.Listing(n, true); ok {
 					lists = append(lists, req)
 				}
 			}
 		}
 	}
-	if delivered != w.rev() {
-		t.Fatalf("delivered up to %d of %d", delivered, w.rev())
+	if last := w.lastEvent; delivered != last {
+		t.Fatalf("delivered up to %d of %d", delivered, last)
 	}
 	tr.Sweep(now.Add(MarkTTL))
 	var check func(n *Node)
