@@ -137,7 +137,8 @@ type listRowsMsg struct {
 }
 
 func newListPane(c *common) listPane {
-	return listPane{c: c, list: kindlist.New("", false), table: columns.ForKind(decode.Kind{}, false), sortCol: -1}
+	return listPane{c: c, list: kindlist.New("", false), table: columns.ForKind(decode.Kind{}, false), sortCol: -1,
+		cells: map[string][]columns.Cell{}, asked: map[string]bool{}}
 }
 
 // open starts listing kind k (in namespace ns when given).
@@ -402,7 +403,7 @@ func (l *listPane) reselect(k string) {
 // applyEvents follows watch events; it reports whether the list changed.
 // A row that changed is decoded again when it shows.
 func (l *listPane) applyEvents(evs []etcdsrc.Event) bool {
-	if l.loading || l.err != nil {
+	if l.prefix == "" || l.loading || l.err != nil { // never opened, or not read
 		return false
 	}
 	sel := l.selectedKey()

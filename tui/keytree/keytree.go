@@ -141,7 +141,7 @@ type Tree struct {
 	index map[string]*Node
 	// gen numbers the requests: a node keeps the number of its latest
 	// listing and count, and drops replies of older ones.
-	gen int64
+	gen   int64
 	rows  []Row
 	dirty bool
 	// pinRev reads every listing at one revision (a source browsed as of

@@ -25,8 +25,8 @@ type Item struct {
 	Size int
 	// ModRevision is the revision of the value the item was last seen at.
 	ModRevision int64
-	Mark    keytree.Mark
-	MarkAt  time.Time
+	Mark        keytree.Mark
+	MarkAt      time.Time
 }
 
 // SortFunc orders two items; a list sorted by a column that needs decoded
