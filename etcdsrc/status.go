@@ -93,7 +93,12 @@ func (l *Live) status(ctx context.Context) (Status, error) {
 	}
 	if st.Answering > 0 {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
-		st.CompactRevision = l.compactRevision(cctx, "\x00")
+		// A read of revision 1 tells at once whether anything was
+		// compacted; a watch from revision 1 on a cluster never compacted
+		// would make etcd read every revision first, on every poll.
+		if rev, err := l.readCompactRevision(cctx); err == nil {
+			st.CompactRevision = rev
+		}
 		cancel()
 	}
 	return st, nil

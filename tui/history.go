@@ -69,7 +69,10 @@ type historyPane struct {
 	// diffText is the diff shown, without color.
 	diffText string
 	// at is the revision to select once the revisions arrive.
-	at    int64
+	at int64
+	// told is a notice about the history shown (a compaction took its
+	// older revisions).
+	told  string
 	forms []string
 }
 
@@ -189,7 +192,7 @@ func undiffable(gen int, older, newer etcdsrc.Revision, ov, nv decode.Value) (hi
 // open loads the history of k; at, when not 0, is the revision to select.
 func (h *historyPane) open(k string, reveal bool, at int64) tea.Cmd {
 	h.gen++
-	h.key, h.revs, h.err, h.loading, h.at = k, nil, nil, true, at
+	h.key, h.revs, h.err, h.loading, h.at, h.told = k, nil, nil, true, at, ""
 	h.cursor, h.base, h.note, h.reveal, h.secret = 0, -1, "", reveal, false
 	h.win.offset = 0
 	h.vp.SetContent("")
@@ -338,6 +341,9 @@ func (h historyPane) View() string {
 	}
 	var b strings.Builder
 	b.WriteString(s.Dim.Render(fmt.Sprintf("%d revisions held · v diff base · j/k select", len(h.revs))))
+	if h.told != "" {
+		b.WriteString(" " + s.MarkMod.Render(h.told))
+	}
 	first, end := h.win.span(len(h.revs))
 	for i := first; i < end; i++ {
 		r := h.revs[i]

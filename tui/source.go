@@ -31,16 +31,17 @@ const (
 
 // sourceState is what the status line knows about the source.
 type sourceState struct {
-	checked   bool
-	polling   bool // a status poll is in flight
-	rev       int64
-	endpoints []string
-	snapshot  string
-	state     string // "connected · 3 members · leader m2", "snapshot"
-	noLeader  bool   // members answer, but none leads: quorum is lost
-	connErr   string // the source cannot be reached
-	lastErr   string // the last failure of anything, until esc
-	crdsOK    bool
+	checked    bool
+	polling    bool // a status poll is in flight
+	rev        int64
+	endpoints  []string
+	snapshot   string
+	state      string // "connected · 3 members · leader m2", "snapshot"
+	noLeader   bool   // members answer, but none leads: quorum is lost
+	compactRev int64  // the oldest revision still readable, as last told
+	connErr    string // the source cannot be reached
+	lastErr    string // the last failure of anything, until esc
+	crdsOK     bool
 }
 
 // statusMsg carries the source's status.
@@ -135,6 +136,10 @@ func (m *Model) handleSource(msg tea.Msg) tea.Cmd {
 		m.st.endpoints, m.st.snapshot = st.Endpoints, st.Snapshot
 		m.st.state = describeStatus(st)
 		m.st.noLeader = st.NoLeader
+		if st.CompactRevision > m.st.compactRev {
+			m.st.compactRev = st.CompactRevision
+			cmds = append(cmds, m.historyCompacted(st.CompactRevision))
+		}
 		cmds = append(cmds, statusTickCmd(statusEvery))
 		return tea.Batch(cmds...)
 	case crdsMsg:
@@ -153,6 +158,22 @@ func (m *Model) handleSource(msg tea.Msg) tea.Cmd {
 		m.prompt.setCompletion(m.prompt.kinds, msg.names)
 	}
 	return nil
+}
+
+// historyCompacted re-reads an open history whose older revisions a
+// compaction removed, and says so: it shows what is left.
+func (m *Model) historyCompacted(rev int64) tea.Cmd {
+	h := &m.hist
+	if m.right != rightHistory || len(h.revs) == 0 || h.revs[len(h.revs)-1].ModRevision >= rev {
+		return nil
+	}
+	at := int64(0)
+	if h.cursor < len(h.revs) {
+		at = h.revs[h.cursor].ModRevision
+	}
+	cmd := h.open(h.key, h.reveal, at)
+	h.told = fmt.Sprintf("etcd compacted up to rev %s: this is what is left", formatCount(rev))
+	return cmd
 }
 
 // pollStatus asks for the source's status unless a poll is in flight.

@@ -1209,3 +1209,32 @@ func TestWatchCountsFollowABurst(t *testing.T) {
 	}
 	d.until("the list's deletions swept", func(m *Model) bool { return int64(m.list.list.Len()) == want })
 }
+
+func TestCompactionWhileAHistoryIsOpen(t *testing.T) {
+	ctx := context.Background()
+	k := fmt.Sprintf("/registry/configmaps/tui-compact-history/h-%d", time.Now().UnixNano())
+	var revs []int64
+	for i := range 4 {
+		resp, err := client.Put(ctx, k, fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","data":{"n":"%d"}}`, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		revs = append(revs, resp.Header.Revision)
+	}
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.send(openKeyMsg{key: k, focus: true})
+	d.until("the object", func(m *Model) bool { return m.obj.has })
+	d.key("H")
+	d.until("four revisions", func(m *Model) bool { return len(m.hist.revs) == 4 })
+	if _, err := client.Compact(ctx, revs[2]); err != nil {
+		t.Fatal(err)
+	}
+	d.until("the history re-read", func(m *Model) bool { return len(m.hist.revs) == 2 && !m.hist.loading })
+	if !strings.Contains(d.m.View(), "etcd compacted up to rev") {
+		t.Errorf("the user is not told:\n%s", d.m.View())
+	}
+	if got := d.m.hist.revs[len(d.m.hist.revs)-1].ModRevision; got != revs[2] {
+		t.Errorf("oldest revision left %d, want %d (the compaction point)", got, revs[2])
+	}
+}
