@@ -86,6 +86,8 @@ func newDeletedCmd(a *app) *cobra.Command {
 				prefix := ""
 				if len(args) == 1 {
 					prefix = dirPrefix(decode.UnescapeKey(args[0]))
+				} else {
+					a.settleRoots(ctx, s)
 				}
 				return runDeleted(ctx, a, s, prefix, format, opts)
 			})

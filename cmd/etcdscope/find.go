@@ -47,6 +47,7 @@ func newFindCmd(a *app) *cobra.Command {
 				namePrefix = args[1]
 			}
 			return a.withSession(cmd, func(ctx context.Context, s *session) error {
+				a.settleRoots(ctx, s)
 				targets, err := findTargets(ctx, s, args[0], namespace)
 				if err != nil {
 					return err

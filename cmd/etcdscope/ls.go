@@ -37,9 +37,12 @@ func newLsCmd(a *app) *cobra.Command {
 				return err
 			}
 			return a.withSession(cmd, func(ctx context.Context, s *session) error {
-				prefixes := dirPrefixes(s.roots)
+				var prefixes []string
 				if len(args) == 1 {
 					prefixes = []string{dirPrefix(decode.UnescapeKey(args[0]))}
+				} else {
+					a.settleRoots(ctx, s)
+					prefixes = dirPrefixes(s.roots)
 				}
 				var entries []lsEntry
 				for i, prefix := range prefixes {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -128,9 +129,18 @@ func rootOf(roots []string, key string) string {
 	return best
 }
 
-// decoderFor is the decoder of the root key lies under.
+// decoderFor is the decoder of the root key lies under: one of the
+// session's roots or, when none was given, a well-known one.
 func (s *session) decoderFor(key string) *decode.Decoder {
-	if d, ok := s.decoders[s.rootOf(key)]; ok {
+	r := s.rootOf(key)
+	if !strings.HasPrefix(key, dirPrefix(r)) {
+		for _, w := range wellKnownRoots {
+			if strings.HasPrefix(key, dirPrefix(w)) {
+				r = w
+			}
+		}
+	}
+	if d, ok := s.decoders[r]; ok {
 		return d
 	}
 	return s.decoder
@@ -169,7 +179,9 @@ func (a *app) openSession(cmd *cobra.Command) (*session, error) {
 	return s, nil
 }
 
-// startSession checks --rev, settles the roots and builds their decoders.
+// startSession checks --rev and builds the decoders of the roots: those
+// given, and, when none was, the well-known ones too, so that a key under
+// them decodes as its API server wrote it without a look at the data.
 func (a *app) startSession(ctx context.Context, s *session) error {
 	if a.rev < 0 {
 		return fmt.Errorf("--rev must be a revision (1 or more), not %d", a.rev)
@@ -180,15 +192,12 @@ func (a *app) startSession(ctx context.Context, s *session) error {
 			return fmt.Errorf("--rev %d: %w", a.rev, err)
 		}
 	}
-	if !a.src.rootsGiven && !a.src.unreachable {
-		if found := detectRoots(ctx, s.src, s.roots[0], a.rev); len(found) > 0 {
-			s.roots, s.rootsDetected = found, true
-			fmt.Fprintf(a.errOut, "etcdscope: %s holds no keys; reading %s, which hold Kubernetes objects (--prefix-root chooses)\n",
-				dirPrefix(a.src.roots[0]), strings.Join(dirPrefixes(found), " and "))
-		}
+	roots := s.roots
+	if !a.src.rootsGiven {
+		roots = append(slices.Clone(roots), wellKnownRoots...)
 	}
-	s.decoders = make(map[string]*decode.Decoder, len(s.roots))
-	for _, r := range s.roots {
+	s.decoders = make(map[string]*decode.Decoder, len(roots))
+	for _, r := range roots {
 		d, err := a.src.decoder(r)
 		if err != nil {
 			return err
@@ -197,6 +206,25 @@ func (a *app) startSession(ctx context.Context, s *session) error {
 	}
 	s.root, s.decoder = s.roots[0], s.decoders[s.roots[0]]
 	return nil
+}
+
+// settleRoots looks, when no root was given, whether the root is empty
+// while well-known roots hold Kubernetes objects, and reads those instead
+// (said on stderr). Verbs that read the roots themselves (ls and stats
+// without a prefix, find, deleted, the explorer) call it; those given
+// absolute keys need not pay for the look.
+func (a *app) settleRoots(ctx context.Context, s *session) {
+	if a.src.rootsGiven || a.src.unreachable || s.rootsDetected {
+		return
+	}
+	found := detectRoots(ctx, s.src, s.root, s.rev)
+	if len(found) == 0 {
+		return
+	}
+	fmt.Fprintf(a.errOut, "etcdscope: %s holds no keys; reading %s, which hold Kubernetes objects (--prefix-root chooses)\n",
+		dirPrefix(s.root), strings.Join(dirPrefixes(found), " and "))
+	s.roots, s.rootsDetected = found, true
+	s.root, s.decoder = found[0], s.decoders[found[0]]
 }
 
 // dirPrefixes is dirPrefix of each root.

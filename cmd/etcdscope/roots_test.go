@@ -8,6 +8,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/etcdscope/etcdscope/decode/fixture"
 	"github.com/etcdscope/etcdscope/etcdsrc"
 )
 
@@ -88,6 +89,19 @@ func TestOtherRoots(t *testing.T) {
 		want := []string{"/kubernetes.io/deployments/", "/kubernetes.io/namespaces/", "/openshift.io/Not A Resource/", "/openshift.io/routes/"}
 		if !slices.Equal(keys, want) || strings.Contains(r.stderr, "holds no keys") {
 			t.Fatalf("ls of the roots given: %v, stderr %q", keys, r.stderr)
+		}
+	})
+	t.Run("a key under a well-known root decodes as its API server wrote it", func(t *testing.T) {
+		key := "/kubernetes.io/secrets/shop/db-credentials"
+		put(key, string(fixtureKV(t, "/registry/secrets/shop/db-credentials").Value))
+		// Still encrypted, its kind is told by its key under its root.
+		r := etcdscope(t, "", "get", key, "-o", "records").mustSucceed(t)
+		if rec := jsonValue(t, r.stdout).(map[string]any); rec["kind"] != "Secret" || rec["encoding"] != "encrypted" {
+			t.Fatalf("the secret under /kubernetes.io was not read as a secret: %s", r.stdout)
+		}
+		r = etcdscope(t, "", "--encryption-config", fixture.EncryptionConfigPath(), "get", key, "-o", "records").mustSucceed(t)
+		if rec := jsonValue(t, r.stdout).(map[string]any); rec["kind"] != "Secret" || rec["encryption"].(map[string]any)["decrypted"] != true {
+			t.Fatalf("the secret under /kubernetes.io was not decrypted: %s", r.stdout)
 		}
 	})
 	t.Run("given wins, even empty", func(t *testing.T) {

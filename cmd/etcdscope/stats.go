@@ -63,11 +63,14 @@ func newStatsCmd(a *app) *cobra.Command {
 				progress = progressLine(a.errOut, "stats", "keys")
 			}
 			err = a.withSession(cmd, func(ctx context.Context, s *session) error {
-				prefix := s.rootDir()
+				var prefix string
 				if len(args) == 1 {
 					prefix = dirPrefix(decode.UnescapeKey(args[0]))
-				} else if len(s.roots) > 1 {
-					fmt.Fprintf(a.errOut, "etcdscope: note: stats reads %s; name another root to read it (etcdscope stats %s)\n", prefix, dirPrefix(s.roots[1]))
+				} else if a.settleRoots(ctx, s); len(s.roots) > 1 {
+					fmt.Fprintf(a.errOut, "etcdscope: note: stats reads %s; name another root to read it (etcdscope stats %s)\n", s.rootDir(), dirPrefix(s.roots[1]))
+				}
+				if prefix == "" {
+					prefix = s.rootDir()
 				}
 				return runStats(ctx, a, s.at(s.rootOf(prefix)), statsRun{prefix: prefix, format: format, top: f.top, progress: progress})
 			})
