@@ -52,6 +52,10 @@ type sourceFlags struct {
 // defaultManifestPath is where kubeadm writes kube-apiserver's static Pod.
 const defaultManifestPath = "/etc/kubernetes/manifests/kube-apiserver.yaml"
 
+// manifestDefaultWord is what --apiserver-manifest given alone holds: the
+// default manifest (./default names a file called so).
+const manifestDefaultWord = "default"
+
 func newSourceFlags() *sourceFlags {
 	return &sourceFlags{cfg: etcdsrc.DefaultConfig(), consistency: "l", roots: []string{decode.DefaultRoot}, defaultManifest: defaultManifestPath}
 }
@@ -75,8 +79,10 @@ func (f *sourceFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.snapshot, "snapshot", "", "browse an etcd snapshot or db file offline instead of a live cluster")
 	fs.StringArrayVar(&f.roots, "prefix-root", f.roots, "the key prefix kube-apiserver stores under (its --etcd-prefix); repeat it for several (OpenShift: /kubernetes.io and /openshift.io)")
 	fs.StringVar(&f.encryptionConfig, "encryption-config", "", "kube-apiserver EncryptionConfiguration to decrypt values with")
-	fs.StringVar(&f.manifest, "apiserver-manifest", "", "read the etcd connection, prefix and encryption config from kube-apiserver's static Pod manifest (--apiserver-manifest=FILE; without a value "+f.defaultManifest+", which is also read when no endpoint is given)")
-	fs.Lookup("apiserver-manifest").NoOptDefVal = f.defaultManifest
+	fs.StringVar(&f.manifest, "apiserver-manifest", "", "read the etcd endpoints, TLS files, prefix and encryption config from kube-apiserver's static Pod manifest: --apiserver-manifest=FILE, or alone for "+f.defaultManifest+" (read unasked when no endpoint is given)")
+	// Given alone, the flag reads the default path; a short word stands
+	// for it so that the help's flag column stays narrow.
+	fs.Lookup("apiserver-manifest").NoOptDefVal = manifestDefaultWord
 	fs.StringVar(&f.debugLog, "debug", "", "write a log of what the explorer does to this file (never values or credentials)")
 }
 
@@ -90,6 +96,9 @@ func (f *sourceFlags) resolve(cmd *cobra.Command, getenv func(string) string, er
 	explicit := flags.Changed("apiserver-manifest")
 	var m *apiserverManifest
 	if explicit {
+		if f.manifest == manifestDefaultWord {
+			f.manifest = f.defaultManifest
+		}
 		var err error
 		if m, err = readAPIServerManifest(f.manifest); err != nil {
 			return err
