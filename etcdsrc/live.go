@@ -592,14 +592,15 @@ func (l *Live) compactRevision(ctx context.Context, key string) int64 {
 // drops a progress request while a watch is still catching up.
 const progressRetry = 50 * time.Millisecond
 
-// watchCaughtUp watches key from rev on its own watcher and hands every
-// response to fn until fn returns true. It keeps requesting progress so a
-// watch with nothing to replay is answered too; a progress notification
-// arrives only after every older event was sent on the same stream.
-func watchCaughtUp(ctx context.Context, w clientv3.Watcher, key string, rev int64, fn func(clientv3.WatchResponse) bool) error {
+// watchCaughtUp watches key (with more options: a prefix, filters) from
+// rev on its own watcher and hands every response to fn until fn returns
+// true. It keeps requesting progress so a watch with nothing to replay is
+// answered too; a progress notification arrives only after every older
+// event was sent on the same stream.
+func watchCaughtUp(ctx context.Context, w clientv3.Watcher, key string, rev int64, fn func(clientv3.WatchResponse) bool, more ...clientv3.OpOption) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wch := w.Watch(wctx, key, clientv3.WithRev(rev))
+	wch := w.Watch(wctx, key, append([]clientv3.OpOption{clientv3.WithRev(rev)}, more...)...)
 	tick := time.NewTicker(progressRetry)
 	defer tick.Stop()
 	if err := w.RequestProgress(wctx); err != nil {

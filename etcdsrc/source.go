@@ -155,6 +155,9 @@ type Event struct {
 	// PrevKV is the key before the change, when etcd still had it.
 	PrevKV *KeyValue
 	Err    error
+	// Unmatched marks a DELETE a Selection made of a PUT: the key stopped
+	// matching and is still there, KV its value now.
+	Unmatched bool
 	// Transient marks an EventError that Follow recovers from by itself
 	// (a member lost, no leader, the stream cut): it watches again from
 	// the revision after the last one reported. An error without it ends

@@ -33,12 +33,16 @@ func newDecodeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dec, err := a.src.decoder()
+			if err := a.src.normalizeRoots(); err != nil {
+				return err
+			}
+			key := decode.UnescapeKey(etcdKey)
+			dec, err := a.src.decoder(rootOf(a.src.roots, key))
 			if err != nil {
 				return err
 			}
-			v := decodeTolerant(dec, decode.UnescapeKey(etcdKey), raw)
-			if err := writeValue(a.out, v, format); err != nil {
+			v := decodeTolerant(dec, key, raw)
+			if err := writeValue(a.out, v, format, false); err != nil {
 				return err
 			}
 			return valueError(v)

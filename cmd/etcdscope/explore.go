@@ -23,6 +23,7 @@ func (a *app) runTUI(cmd *cobra.Command) error {
 	a.lenient = true
 	return a.withSession(cmd, func(ctx context.Context, s *session) error {
 		fmt.Fprint(a.errOut, "\r\033[K")
+		a.settleRoots(ctx, s)
 		debug, closeDebug, err := openDebugLog(a.src.debugLog)
 		if err != nil {
 			return err

@@ -20,6 +20,7 @@ func newFindCmd(a *app) *cobra.Command {
 		output        string
 		namespace     string
 		allNamespaces bool
+		sel           selectorFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "find KIND [NAME-PREFIX]",
@@ -27,11 +28,13 @@ func newFindCmd(a *app) *cobra.Command {
 		Long: "find lists the objects of one resource kind. KIND is a kind, plural,\n" +
 			"singular or short name (deploy, po, svc, cm, Secret) or, for custom\n" +
 			"resources, the CRD's names (foos.cr.bar.com); CRDs are read from the data.\n" +
-			"All namespaces unless -n is given.",
-		Example: "  etcdscope find deploy\n  etcdscope find po -n kube-system\n  etcdscope find foos.cr.bar.com -o json",
-		Args:    cobra.RangeArgs(1, 2),
+			"All namespaces unless -n is given; every --prefix-root is searched. -l and\n" +
+			"--field-selector select as kubectl's do; -o name names objects as kubectl's.",
+		Example: "  etcdscope find deploy\n  etcdscope find po -n kube-system\n  etcdscope find foos.cr.bar.com -o json\n" +
+			"  etcdscope find po -l app=web --field-selector status.phase=Running -o name",
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := parseOutput(output, outputYAML, outputJSON, outputRecords)
+			format, err := parseOutput(output, outputYAML, outputJSON, outputRecords, outputName)
 			if err != nil {
 				return err
 			}
@@ -43,45 +46,52 @@ func newFindCmd(a *app) *cobra.Command {
 				namePrefix = args[1]
 			}
 			return a.withSession(cmd, func(ctx context.Context, s *session) error {
-				catalog, err := etcdsrc.LoadCatalog(ctx, s.src, s.decoder, s.root)
+				a.settleRoots(ctx, s)
+				targets, err := findTargets(ctx, s, args[0], namespace)
 				if err != nil {
 					return err
 				}
-				kind, err := catalog.Lookup(args[0])
+				sl, err := sel.parse(&targets[0].kind)
 				if err != nil {
 					return err
 				}
-				prefix := s.rootDir() + kind.Prefix + "/"
-				if kind.Namespaced && namespace != "" {
-					prefix += namespace + "/"
-				}
-				match := func(kv etcdsrc.KeyValue) bool {
-					if namePrefix == "" {
-						return true
-					}
-					kp := decode.ParseKey(kv.Key, s.root)
-					return strings.HasPrefix(kp.Name, namePrefix)
+				keep := func(kv etcdsrc.KeyValue) bool {
+					return namePrefix == "" || strings.HasPrefix(decode.ParseKey(kv.Key, s.rootOf(kv.Key)).Name, namePrefix)
 				}
 				if format == outputReadable {
-					return writeFindTable(ctx, a, s, kind, prefix, match)
-				}
-				list := newListWriter(a.out, format, false)
-				err = scan(ctx, a, s.src, prefix, 0, func(kv etcdsrc.KeyValue) error {
-					if !match(kv) {
-						return nil
+					match := func(kv etcdsrc.KeyValue) bool {
+						if !keep(kv) {
+							return false
+						}
+						ok, _ := sl.Match(s.decoderFor(kv.Key), kv.Key, kv.Value)
+						return ok
 					}
-					return list.add(s.decoder.Decode(kv.Key, kv.Value, kv.Meta()))
-				})
-				if cerr := list.close(a.errOut); err == nil {
-					err = cerr
+					for i, t := range targets {
+						if len(targets) > 1 {
+							if i > 0 {
+								fmt.Fprintln(a.out)
+							}
+							fmt.Fprintf(a.out, "%s:\n", t.s.rootDir())
+						}
+						if err := writeFindTable(ctx, a, t.s, t.kind, t.prefix, match); err != nil {
+							return err
+						}
+					}
+					return nil
 				}
-				return err
+				prefixes := make([]string, len(targets))
+				for i, t := range targets {
+					prefixes[i] = t.prefix
+				}
+				return writeList(ctx, a, s, prefixes, listOptions{format: format, sel: sl, keep: keep})
 			})
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: yaml, json or records (default: a table)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: yaml, json, records or name (default: a table)")
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "only this namespace")
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "all namespaces (the default)")
+	a.addRevFlag(cmd)
+	sel.register(cmd)
 	return cmd
 }
 

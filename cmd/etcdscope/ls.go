@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -27,8 +28,8 @@ func newLsCmd(a *app) *cobra.Command {
 		Short: "List the immediate children of a prefix, with key counts",
 		Long: "ls lists the children of a prefix (a directory: /registry and /registry/\n" +
 			"are the same) without reading the keys below them, and counts the keys\n" +
-			"under each. The default prefix is the --prefix-root.",
-		Example: "  etcdscope ls /registry\n  etcdscope ls /registry/pods/ -o json",
+			"under each. With no prefix it lists the top of each --prefix-root.",
+		Example: "  etcdscope ls /registry\n  etcdscope ls /registry/pods/ -o json\n  etcdscope ls --rev 4100",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := parseOutput(output, outputJSON)
@@ -36,44 +37,98 @@ func newLsCmd(a *app) *cobra.Command {
 				return err
 			}
 			return a.withSession(cmd, func(ctx context.Context, s *session) error {
-				prefix := s.rootDir()
+				var prefixes []string
 				if len(args) == 1 {
-					prefix = dirPrefix(decode.UnescapeKey(args[0]))
+					prefixes = []string{dirPrefix(decode.UnescapeKey(args[0]))}
+				} else {
+					a.settleRoots(ctx, s)
+					prefixes = dirPrefixes(s.roots)
 				}
-				children, err := listLevel(ctx, s.src, prefix)
-				if err != nil {
-					return err
-				}
-				switch {
-				case len(children) > 0:
-				case prefix == s.rootDir():
-					warnOtherRoots(ctx, a, s)
-				case len(args) == 1:
-					key := strings.TrimSuffix(prefix, "/")
-					if _, err := s.src.Get(ctx, key, 0); err == nil {
-						fmt.Fprintf(a.errOut, "etcdscope: %s is a key with nothing under it: etcdscope get %s shows its value\n", decode.EscapeKey(key), decode.EscapeKey(key))
+				var entries []lsEntry
+				for i, prefix := range prefixes {
+					children, err := listLevel(ctx, s.src, prefix, s.rev)
+					if err != nil {
+						return err
+					}
+					if len(children) == 0 {
+						lsEmpty(ctx, a, s, prefix)
+					}
+					if format == outputJSON {
+						for _, c := range children {
+							entries = append(entries, lsEntry{Name: decode.EscapeKey(c.Name), Key: decode.EscapeKey(c.Key), Leaf: c.Leaf, Count: c.Count})
+						}
+						continue
+					}
+					if len(prefixes) > 1 {
+						if i > 0 {
+							fmt.Fprintln(a.out)
+						}
+						fmt.Fprintf(a.out, "%s:\n", decode.EscapeKey(prefix))
+					}
+					if err := writeLsTable(ctx, a, s.at(s.rootOf(prefix)), children); err != nil {
+						return err
 					}
 				}
 				if format == outputJSON {
-					entries := make([]lsEntry, len(children))
-					for i, c := range children {
-						entries[i] = lsEntry{Name: decode.EscapeKey(c.Name), Key: decode.EscapeKey(c.Key), Leaf: c.Leaf, Count: c.Count}
+					if entries == nil {
+						entries = []lsEntry{}
 					}
 					return writeIndentedJSON(a.out, entries)
 				}
-				return writeLsTable(ctx, a, s, prefix, children)
+				return nil
 			})
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json (default: readable)")
+	a.addRevFlag(cmd)
 	return cmd
 }
 
-// listLevel reads every child of prefix at one revision, then counts the
-// directories at that revision.
-func listLevel(ctx context.Context, src etcdsrc.Source, prefix string) ([]etcdsrc.Child, error) {
+// lsEmpty says on stderr why a level is empty: a prefix that is a key
+// with nothing under it, or a root that holds nothing while other
+// prefixes hold keys.
+func lsEmpty(ctx context.Context, a *app, s *session, prefix string) {
+	if prefix == "/" {
+		return
+	}
+	key := strings.TrimSuffix(prefix, "/")
+	if !slices.Contains(s.roots, key) {
+		if _, err := s.src.Get(ctx, key, s.rev); err == nil {
+			fmt.Fprintf(a.errOut, "etcdscope: %s is a key with nothing under it: etcdscope get %s shows its value\n", decode.EscapeKey(key), decode.EscapeKey(key))
+		}
+		return
+	}
+	top, err := s.src.Children(ctx, "", etcdsrc.ChildrenOptions{Limit: 8, Rev: s.rev})
+	if err != nil || len(top.Children) == 0 {
+		return
+	}
+	var names []string
+	for _, c := range top.Children {
+		if !c.Leaf && c.Key != "/" {
+			names = append(names, decode.EscapeKey(c.Key))
+		}
+	}
+	// The top of the keyspace is "" then "/": keys under "/" are listed
+	// one level down.
+	if len(names) == 0 {
+		if under, err := s.src.Children(ctx, "/", etcdsrc.ChildrenOptions{Limit: 8, Rev: s.rev}); err == nil {
+			for _, c := range under.Children {
+				if !c.Leaf {
+					names = append(names, decode.EscapeKey(c.Key))
+				}
+			}
+		}
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(a.errOut, "etcdscope: %s holds no keys; the keyspace holds %s: --prefix-root names the root\n", decode.EscapeKey(prefix), strings.Join(names, ", "))
+	}
+}
+
+// listLevel reads every child of prefix at one revision (rev, or now),
+// then counts the directories at that revision.
+func listLevel(ctx context.Context, src etcdsrc.Source, prefix string, rev int64) ([]etcdsrc.Child, error) {
 	var children []etcdsrc.Child
-	opts := etcdsrc.ChildrenOptions{Limit: 1000}
+	opts := etcdsrc.ChildrenOptions{Limit: 1000, Rev: rev}
 	for {
 		page, err := src.Children(ctx, prefix, opts)
 		if err != nil {
@@ -107,8 +162,8 @@ func listLevel(ctx context.Context, src etcdsrc.Source, prefix string) ([]etcdsr
 
 // writeLsTable prints a level for people: directories end in "/", and
 // resource directories name their kind.
-func writeLsTable(ctx context.Context, a *app, s *session, prefix string, children []etcdsrc.Child) error {
-	catalog, err := etcdsrc.LoadCatalog(ctx, s.src, s.decoder, s.root)
+func writeLsTable(ctx context.Context, a *app, s *session, children []etcdsrc.Child) error {
+	catalog, _, err := etcdsrc.LoadCatalogAt(ctx, s.src, s.decoder, s.root, s.rev)
 	if err != nil {
 		catalog = decode.NewCatalog() // the kind labels only miss the custom resources
 	}
@@ -126,19 +181,4 @@ func writeLsTable(ctx context.Context, a *app, s *session, prefix string, childr
 		fmt.Fprintf(tw, "%s\t%s\t%d\n", name, kind, c.Count)
 	}
 	return tw.Flush()
-}
-
-// wellKnownRoots are prefixes other distributions keep Kubernetes data under.
-var wellKnownRoots = []string{"/registry", "/kubernetes.io", "/openshift.io", "/k3s"}
-
-// warnOtherRoots says where the data is when the root prefix is empty.
-func warnOtherRoots(ctx context.Context, a *app, s *session) {
-	for _, r := range wellKnownRoots {
-		if r == s.root {
-			continue
-		}
-		if n, err := s.src.Count(ctx, r+"/", 0); err == nil && n > 0 {
-			fmt.Fprintf(a.errOut, "etcdscope: %s/ is empty, but %s/ holds %d keys: try --prefix-root %s\n", s.root, r, n, r)
-		}
-	}
 }

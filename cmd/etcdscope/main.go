@@ -26,7 +26,13 @@ func run(args []string, in io.Reader, out, errOut io.Writer, getenv func(string)
 
 // execute runs a command line under ctx; tests call it in-process.
 func execute(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer, getenv func(string) string) int {
-	root := newRootCmd(&app{in: in, out: out, errOut: errOut, getenv: getenv})
+	return executeApp(ctx, &app{in: in, out: out, errOut: errOut, getenv: getenv}, args)
+}
+
+// executeApp runs a command line for a; tests give it other defaults.
+func executeApp(ctx context.Context, a *app, args []string) int {
+	errOut := a.errOut
+	root := newRootCmd(a)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {

@@ -21,6 +21,7 @@ const (
 	outputJSON     outputFormat = "json"
 	outputRecords  outputFormat = "records"
 	outputRaw      outputFormat = "raw"
+	outputName     outputFormat = "name"
 )
 
 // parseOutput checks -o against the forms a verb offers.
@@ -87,8 +88,9 @@ func writeYAML(w io.Writer, v any) error {
 // as YAML, text as it is, binary as a hex dump), or its record when the
 // document would need a note to be read right (still encrypted,
 // undecodable, a type this build does not know): the record says the
-// same in fields.
-func writeValue(w io.Writer, v decode.Value, format outputFormat) error {
+// same in fields. fold leaves managedFields out of the readable form, as
+// kubectl get -o yaml does; the machine forms keep what is stored.
+func writeValue(w io.Writer, v decode.Value, format outputFormat, fold bool) error {
 	switch format {
 	case outputRaw:
 		_, err := w.Write(v.Raw)
@@ -109,7 +111,7 @@ func writeValue(w io.Writer, v decode.Value, format outputFormat) error {
 			return writeYAML(w, v.Record())
 		}
 	}
-	doc := decode.Present(v, decode.PresentOptions{})
+	doc := decode.Present(v, decode.PresentOptions{FoldManagedFields: fold && format == outputReadable})
 	if doc.Note != "" {
 		return writeYAML(w, v.Record())
 	}
@@ -119,15 +121,16 @@ func writeValue(w io.Writer, v decode.Value, format outputFormat) error {
 
 // listWriter streams values as one of the list forms of get --prefix and
 // find: a List (JSON or YAML) of the objects, one record per line, or
-// readable YAML documents. Memory stays flat: each item is written as it
-// comes.
+// readable YAML documents (managedFields folded unless showManaged).
+// Memory stays flat: each item is written as it comes.
 type listWriter struct {
-	w       *bufio.Writer
-	format  outputFormat
-	export  bool
-	items   int
-	skipped int
-	errors  int
+	w           *bufio.Writer
+	format      outputFormat
+	export      bool
+	showManaged bool
+	items       int
+	skipped     int
+	errors      int
 }
 
 func newListWriter(w io.Writer, format outputFormat, export bool) *listWriter {
@@ -148,8 +151,11 @@ func (l *listWriter) add(v decode.Value) error {
 		return nil
 	}
 	opts := decode.PresentOptions{Export: l.export}
-	if l.format == outputJSON {
+	switch l.format {
+	case outputJSON:
 		opts.Format = decode.FormatJSON
+	case outputReadable:
+		opts.FoldManagedFields = !l.showManaged
 	}
 	doc := decode.Present(v, opts)
 	if doc.Note != "" {

@@ -63,11 +63,16 @@ func newStatsCmd(a *app) *cobra.Command {
 				progress = progressLine(a.errOut, "stats", "keys")
 			}
 			err = a.withSession(cmd, func(ctx context.Context, s *session) error {
-				prefix := s.rootDir()
+				var prefix string
 				if len(args) == 1 {
 					prefix = dirPrefix(decode.UnescapeKey(args[0]))
+				} else if a.settleRoots(ctx, s); len(s.roots) > 1 {
+					fmt.Fprintf(a.errOut, "etcdscope: note: stats reads %s; name another root to read it (etcdscope stats %s)\n", s.rootDir(), dirPrefix(s.roots[1]))
 				}
-				return runStats(ctx, a, s, statsRun{prefix: prefix, format: format, top: f.top, progress: progress})
+				if prefix == "" {
+					prefix = s.rootDir()
+				}
+				return runStats(ctx, a, s.at(s.rootOf(prefix)), statsRun{prefix: prefix, format: format, top: f.top, progress: progress})
 			})
 			if err != nil && !errors.Is(err, errInterrupted) && cmd.Context().Err() != nil {
 				// Stopped before anything was computed (while connecting).
@@ -78,6 +83,7 @@ func newStatsCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&f.output, "output", "o", "", "output format: json (default: readable)")
 	cmd.Flags().IntVar(&f.top, "top", f.top, "how many of the largest objects and of the keys with the most revisions to list")
+	a.addRevFlag(cmd)
 	return cmd
 }
 
@@ -99,6 +105,7 @@ func runStats(ctx context.Context, a *app, s *session, r statsRun) error {
 		Decoder:    s.decoder,
 		Root:       s.root,
 		Prefix:     r.prefix,
+		Rev:        s.rev,
 		Top:        r.top,
 		Decrypting: a.src.encryptionConfig != "",
 		Progress:   r.progress,

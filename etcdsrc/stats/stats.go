@@ -53,6 +53,10 @@ type Options struct {
 	Root string
 	// Prefix is the prefix the figures are of; "" is the root.
 	Prefix string
+	// Rev is the revision the keys and values are read as of; 0 is the
+	// current one. The cluster's health and leases, and a snapshot's
+	// history, are what they are now whatever it is.
+	Rev int64
 	// Top is how many largest objects and churning keys to list;
 	// 0 (or less) means DefaultTop.
 	Top int
@@ -213,7 +217,7 @@ func (r *run) steps(ctx context.Context) error {
 // and says what the source is.
 func (r *run) pin(ctx context.Context) error {
 	src := r.o.Source
-	catalog, rev, err := etcdsrc.LoadCatalogAt(ctx, src, r.o.Decoder, r.o.Root, 0)
+	catalog, rev, err := etcdsrc.LoadCatalogAt(ctx, src, r.o.Decoder, r.o.Root, r.o.Rev)
 	if err != nil {
 		return err
 	}
