@@ -28,13 +28,18 @@ type common struct {
 	src    etcdsrc.Source
 	dec    *decode.Decoder
 	cat    *decode.Catalog
-	root   string // without the trailing "/"
+	root   string // without the trailing "/"; the first of roots
+	// roots are every root the tree shows at its top (OpenShift has two).
+	roots  []string
 	title  string
 	styles *Styles
 	keys   *keyMaps
 	debug  io.Writer
 	clip   io.Writer // where OSC 52 copies go: the terminal
 	now    func() time.Time
+	// rev is the revision everything is read at (the explorer's --rev);
+	// 0 reads the current one.
+	rev int64
 	// pageSize is how many children one listing brings (treePageSize;
 	// tests make it small to exercise paging).
 	pageSize int
@@ -80,6 +85,7 @@ type keyMaps struct {
 	history historyKeys
 	events  eventKeys
 	stats   statsKeys
+	deleted deletedKeys
 }
 
 func newKeyMaps() *keyMaps {
@@ -91,6 +97,7 @@ func newKeyMaps() *keyMaps {
 		history: newHistoryKeys(),
 		events:  newEventKeys(),
 		stats:   newStatsKeys(),
+		deleted: newDeletedKeys(),
 	}
 }
 
@@ -109,11 +116,13 @@ func (c *common) kindOf(dirKey string) (decode.Kind, bool) {
 	if c.cat == nil {
 		return decode.Kind{}, false
 	}
-	rel := strings.TrimSuffix(strings.TrimPrefix(dirKey, c.root+"/"), "/")
-	if rel == "" || rel == dirKey {
-		return decode.Kind{}, false
+	for _, root := range c.roots {
+		rel, under := strings.CutPrefix(dirKey, root+"/")
+		if rel = strings.TrimSuffix(rel, "/"); under && rel != "" {
+			return c.cat.ForPrefix(rel)
+		}
 	}
-	return c.cat.ForPrefix(rel)
+	return decode.Kind{}, false
 }
 
 // wrapf wraps err with what was being done.

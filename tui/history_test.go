@@ -52,6 +52,9 @@ func TestFormOf(t *testing.T) {
 		{decode.Value{Encoding: decode.EncodingCBOR, Encryption: &decode.Encryption{Provider: "secretbox", KeyName: "key1", Decrypted: true}}, "secretbox:key1 → cbor"},
 		{decode.Value{Encoding: decode.EncodingEncrypted, Encryption: &decode.Encryption{Provider: "kms", KeyName: "vault"}}, "encrypted kms:vault"},
 		{decode.Value{Encoding: decode.EncodingJSON, Err: errors.New("x")}, "json ✗"},
+		{decode.Value{Encoding: decode.EncodingEncrypted, Encryption: &decode.Encryption{Provider: "kms", KMSVersion: "v2", KeyName: "vault",
+			KeyID: "projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3"}},
+			"encrypted kms v2:vault key projects/p/loca…ptoKeyVersions/3"},
 	} {
 		if got := formOf(tc.v); got != tc.want {
 			t.Errorf("formOf = %q, want %q", got, tc.want)

@@ -141,6 +141,13 @@ func (m *Model) paneKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		}
 		return cmd, true
 	case focusRight:
+		if m.right == rightDeleted {
+			if !matchesAny(msg, m.gone.keys().FullHelp()...) {
+				return nil, false
+			}
+			m.gone, cmd = m.gone.Update(msg)
+			return cmd, true
+		}
 		if m.right == rightStats {
 			if !matchesAny(msg, m.stats.keys().FullHelp()...) {
 				return nil, false
@@ -179,7 +186,7 @@ func (m *Model) globalKeys() globalKeys {
 	g := m.c.keys.global
 	// Until the status says the source is a snapshot, try: a source that
 	// cannot watch answers with an error in the status line.
-	canWatch := m.st.snapshot == "" && m.right != rightHelp
+	canWatch := m.st.snapshot == "" && m.right != rightHelp && m.c.rev == 0 // the past does not change
 	if m.left == leftTree && m.tree.selected() == nil && m.tree.level() == nil {
 		canWatch = false
 	}
@@ -225,7 +232,7 @@ func (b backStep) String() string {
 	case backHistory:
 		return "close history"
 	case backStats:
-		return "close stats"
+		return "close view"
 	case backFocusLeft:
 		return "back to the list"
 	case backTree:
@@ -247,7 +254,7 @@ func (m *Model) backAction() backStep {
 		return backHistory
 	case m.right == rightStats && m.focus == focusRight && m.stats.running:
 		return backNone // the stats view stops its scan first
-	case m.right == rightStats:
+	case m.right == rightStats, m.right == rightDeleted:
 		return backStats
 	case m.focus == focusRight && m.obj.search != "":
 		return backNone // the object pane ends its search first
@@ -335,7 +342,7 @@ func (m *Model) statsGo(msg statsGoMsg) tea.Cmd {
 	case statsTree:
 		k := msg.target
 		if !strings.HasPrefix(k, "/") {
-			k = m.tree.tree.Root().Key + k + "/"
+			k = m.c.root + "/" + k + "/"
 		}
 		m.left = leftTree
 		m.setFocus(focusLeft)
@@ -413,8 +420,18 @@ func (m *Model) runCommand(v string) tea.Cmd {
 		m.st.lastErr = fmt.Sprintf("%q: expected a kind and at most a namespace", v)
 		return nil
 	}
-	if fields[0] == "consistency" {
+	switch fields[0] {
+	case "consistency":
 		return m.setConsistency(fields[1:])
+	case "deleted":
+		prefix := m.statsPrefix()
+		if len(fields) > 1 {
+			prefix = decode.UnescapeKey(fields[1])
+		}
+		m.right = rightDeleted
+		m.setFocus(focusRight)
+		m.layout()
+		return m.gone.open(prefix)
 	}
 	kind, err := m.c.cat.Lookup(fields[0])
 	if err != nil {

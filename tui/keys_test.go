@@ -165,6 +165,12 @@ func TestHelpListsExactlyTheKeysThatWork(t *testing.T) {
 			d.until("the figures", func(m *Model) bool { return m.stats.res != nil })
 			d.key("j", "j", "j", "j", "j")
 		}},
+		{"deleted view", func(t *testing.T, d *driver) {
+			d.key(":")
+			d.typeText("deleted /registry/")
+			d.key("enter")
+			d.until("the deletions", func(m *Model) bool { return m.right == rightDeleted && !m.gone.running })
+		}},
 		{"help screen", func(t *testing.T, d *driver) {
 			d.key("?")
 		}},

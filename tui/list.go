@@ -202,7 +202,7 @@ func listKindCmd(c *common, gen int, prefix string, splitNS bool, keep func(stri
 		defer cancel()
 		l := kindlist.New(prefix, splitNS)
 		l.Keep = keep
-		rev, err := c.src.Range(ctx, prefix, 0, func(kv etcdsrc.KeyValue) error {
+		rev, err := c.src.Range(ctx, prefix, c.rev, func(kv etcdsrc.KeyValue) error {
 			l.Add(kv)
 			return nil
 		})
@@ -222,7 +222,7 @@ func listRowsCmd(c *common, gen int, table *columns.Table, keys []string) tea.Cm
 			if ctx.Err() != nil {
 				break // a quit: what is done is kept
 			}
-			kv, err := c.src.Get(ctx, k, 0)
+			kv, err := c.src.Get(ctx, k, c.rev)
 			if err != nil {
 				continue // the row keeps what its key tells
 			}

@@ -48,6 +48,13 @@ type Options struct {
 	// Clipboard receives OSC 52 sequences for copy; nil means os.Stdout,
 	// the terminal.
 	Clipboard io.Writer
+	// Roots, when several, are shown side by side at the top of the
+	// tree (OpenShift's /kubernetes.io and /openshift.io); Root is then
+	// the first, the one kind lists read.
+	Roots []string
+	// Rev, when not 0, shows everything as of that revision: the tree,
+	// lists, objects and stats; there is no watch then.
+	Rev int64
 }
 
 // focusArea is which pane gets keys.
@@ -74,6 +81,7 @@ const (
 	rightObject rightMode = iota
 	rightHistory
 	rightStats
+	rightDeleted
 	rightHelp
 )
 
@@ -97,6 +105,7 @@ type Model struct {
 	obj    objectPane
 	hist   historyPane
 	stats  statsPane
+	gone   deletedPane
 	events eventPane
 	prompt promptPane
 
@@ -130,8 +139,17 @@ func newModel(ctx context.Context, opts Options) *Model {
 		opts.Decoder = decode.NewDecoder()
 	}
 	root := strings.TrimSuffix(opts.Root, "/")
+	if root == "" && len(opts.Roots) > 0 {
+		root = strings.TrimSuffix(opts.Roots[0], "/")
+	}
 	if root == "" {
 		root = decode.DefaultRoot
+	}
+	roots := []string{root}
+	for _, r := range opts.Roots {
+		if r = strings.TrimSuffix(r, "/"); r != root && r != "" {
+			roots = append(roots, r)
+		}
 	}
 	clip := opts.Clipboard
 	if clip == nil {
@@ -141,16 +159,18 @@ func newModel(ctx context.Context, opts Options) *Model {
 	m := &Model{help: help.New()}
 	m.c = &common{
 		ctx: ctx, cancel: cancel, src: opts.Source, dec: opts.Decoder, cat: decode.NewCatalog(),
-		root: root, title: opts.Title, styles: NewStyles(), keys: newKeyMaps(),
+		root: root, roots: roots, title: opts.Title, styles: NewStyles(), keys: newKeyMaps(),
 		debug: opts.Debug, clip: clip, now: time.Now, pageSize: treePageSize,
-		inFlight: &sync.WaitGroup{},
+		inFlight: &sync.WaitGroup{}, rev: opts.Rev,
 	}
 	m.help.Styles = m.c.styles.Help
 	m.tree = newTreePane(m.c)
+	m.tree.tree.PinRevision(opts.Rev)
 	m.list = newListPane(m.c)
 	m.obj = newObjectPane(m.c)
 	m.hist = newHistoryPane(m.c)
 	m.stats = newStatsPane(m.c)
+	m.gone = newDeletedPane(m.c)
 	m.events = newEventPane(m.c)
 	m.prompt = newPromptPane(m.c)
 	m.prompt.setCompletion(kindNames(m.c.cat), nil)
@@ -266,6 +286,14 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.stats, cmd = m.stats.Update(msg)
 	case statsGoMsg:
 		cmd = m.statsGo(msg)
+	case deletedMsg:
+		m.noteErr(msg.err)
+		m.gone, cmd = m.gone.Update(msg)
+	case openRevisionMsg:
+		m.right = rightObject
+		m.setFocus(focusRight)
+		m.previewGen++
+		cmd = m.obj.openAt(msg.key, msg.rev)
 	case previewMsg:
 		cmd = m.preview(msg)
 	case statusMsg, statusTickMsg, crdsMsg, namespacesMsg:
@@ -361,6 +389,7 @@ func (m *Model) setFocus(f focusArea) {
 	m.obj.Blur()
 	m.hist.Blur()
 	m.stats.Blur()
+	m.gone.Blur()
 	m.events.Blur()
 	switch f {
 	case focusLeft:
@@ -370,6 +399,7 @@ func (m *Model) setFocus(f focusArea) {
 		m.obj.Focus()
 		m.hist.Focus()
 		m.stats.Focus()
+		m.gone.Focus()
 	case focusEvents:
 		m.events.Focus()
 	}
@@ -380,7 +410,7 @@ func (m *Model) openKey(k string, focus bool) tea.Cmd {
 	if m.right == rightHelp {
 		m.right = rightObject
 	}
-	if (m.right == rightHistory || m.right == rightStats) && focus {
+	if (m.right == rightHistory || m.right == rightStats || m.right == rightDeleted) && focus {
 		m.right = rightObject
 	}
 	if focus {

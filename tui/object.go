@@ -93,6 +93,7 @@ type objectPane struct {
 	kv      etcdsrc.KeyValue
 	val     decode.Value
 	deleted int64 // revision a watched delete removed the key at
+	atRev   int64 // the revision shown: 0 is now
 	opts    renderOpts
 	r       rendered
 	lines   []string // r.content split, so a search can mark lines
@@ -134,11 +135,11 @@ func newObjectPane(c *common) objectPane {
 }
 
 // loadObjectCmd reads, decodes and renders a key.
-func loadObjectCmd(c *common, pal palette, gen int, k string, o renderOpts) tea.Cmd {
+func loadObjectCmd(c *common, pal palette, gen int, k string, rev int64, o renderOpts) tea.Cmd {
 	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
-		kv, err := c.src.Get(ctx, k, 0)
+		kv, err := c.src.Get(ctx, k, rev)
 		if err != nil {
 			return objectLoadedMsg{gen: gen, key: k, err: err}
 		}
@@ -168,8 +169,12 @@ func renderObjectCmd(pal palette, gen int, val decode.Value, o renderOpts) tea.C
 }
 
 // open starts loading a key.
-func (o *objectPane) open(k string) tea.Cmd {
-	if k == o.key && (o.loading || o.has) && o.err == nil && o.deleted == 0 {
+func (o *objectPane) open(k string) tea.Cmd { return o.openAt(k, o.c.rev) }
+
+// openAt starts loading a key as of revision rev (0: now): a deleted
+// key's last value, say.
+func (o *objectPane) openAt(k string, rev int64) tea.Cmd {
+	if k == o.key && rev == o.atRev && (o.loading || o.has) && o.err == nil && o.deleted == 0 {
 		return nil
 	}
 	o.gen++
@@ -179,9 +184,9 @@ func (o *objectPane) open(k string) tea.Cmd {
 		o.clearSearch()
 		o.vp.GotoTop()
 	}
-	o.key, o.loading, o.err, o.deleted = k, true, nil, 0
+	o.key, o.loading, o.err, o.deleted, o.atRev = k, true, nil, 0, rev
 	o.diff, o.diffPlain, o.diffNote, o.message = "", "", "", ""
-	return loadObjectCmd(o.c, o.pal, o.gen, k, o.opts)
+	return loadObjectCmd(o.c, o.pal, o.gen, k, rev, o.opts)
 }
 
 // watched applies a watch event on the open key.
@@ -625,11 +630,19 @@ func formOf(v decode.Value) string {
 		return string(v.Encoding)
 	}
 	name := e.Provider
+	if e.KMSVersion != "" {
+		name += " " + e.KMSVersion
+	}
 	if e.KeyName != "" {
 		name += ":" + e.KeyName
 	}
 	if e.Decrypted {
 		return name + " → " + string(v.Encoding)
+	}
+	if e.KeyID != "" {
+		// KMS v2: the key the plugin sealed the data key with; it is what
+		// a rotation of the KMS key changes.
+		name += " key " + cutMiddle(e.KeyID, 32)
 	}
 	return "encrypted " + name
 }
@@ -641,6 +654,9 @@ func (o objectPane) noteParts(s *Styles) []string {
 	var parts []string
 	if o.deleted > 0 {
 		parts = append(parts, s.MarkDel.Render(fmt.Sprintf("deleted at rev %s", formatCount(o.deleted))))
+	}
+	if o.atRev > 0 && o.atRev != o.c.rev {
+		parts = append(parts, s.MarkMod.Render(fmt.Sprintf("as of rev %s", formatCount(o.atRev))))
 	}
 	if o.diffNote != "" {
 		parts = append(parts, s.MarkMod.Render(o.diffNote))

@@ -98,7 +98,7 @@ func loadNamespacesCmd(c *common) tea.Cmd {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
 		prefix := c.root + "/namespaces/"
-		page, err := c.src.Children(ctx, prefix, etcdsrc.ChildrenOptions{})
+		page, err := c.src.Children(ctx, prefix, etcdsrc.ChildrenOptions{Rev: c.rev})
 		if err != nil {
 			return namespacesMsg{err: wrapf(err, "list namespaces")}
 		}
@@ -189,7 +189,10 @@ func (m *Model) pollStatus() tea.Cmd {
 // failed while the source was unreachable.
 func (m *Model) retryFailed() tea.Cmd {
 	var cmds []tea.Cmd
-	if r := m.tree.tree.Root(); r.Err != nil {
+	for _, r := range m.tree.tree.Tops() {
+		if r.Err == nil {
+			continue
+		}
 		if req, ok := m.tree.tree.Expand(r); ok {
 			cmds = append(cmds, listChildrenCmd(m.c, req))
 		}
@@ -280,7 +283,8 @@ func kindNames(cat *decode.Catalog) []string {
 			add(k.Resource + "." + k.Group)
 		}
 	}
-	add("consistency") // the one command that is not a kind
+	add("consistency") // the commands that are not a kind
+	add("deleted")
 	return out
 }
 

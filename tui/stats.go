@@ -132,7 +132,7 @@ func runStatsCmd(c *common, ctx context.Context, gen int, prefix string, ch chan
 	return c.io(func() tea.Msg {
 		defer close(ch)
 		res, err := stats.Run(ctx, stats.Options{
-			Source: c.src, Decoder: c.dec, Root: c.root, Prefix: prefix, Decrypting: c.dec.Decrypting(),
+			Source: c.src, Decoder: c.dec, Root: c.root, Prefix: prefix, Decrypting: c.dec.Decrypting(), Rev: c.rev,
 			Progress: func(done, total int64) {
 				select {
 				case <-ch: // drop the older report: only the latest counts
@@ -460,25 +460,34 @@ func (p statsPane) View() string {
 	case p.res == nil:
 		return s.Dim.Render("s on a directory shows what fills it")
 	}
-	widths := p.columnWidths()
-	start, end := p.win.span(len(p.rows))
+	b.WriteString(tableRows(p.rows, p.cursor, p.win, p.width, p.focused, s))
+	return b.String()
+}
+
+// tableRows draws the rows of a view of tables (the stats and deleted
+// views) that the window shows: section titles, column names, and rows,
+// the cursor's marked.
+func tableRows(rows []statsRow, cursor int, win scrollWindow, width int, focused bool, s *Styles) string {
+	var b strings.Builder
+	widths := columnWidths(rows)
+	start, end := win.span(len(rows))
 	for i := start; i < end; i++ {
-		r := p.rows[i]
+		r := rows[i]
 		if i > start {
 			b.WriteByte('\n')
 		}
 		var line string
 		switch {
 		case r.header && len(r.cells) == 1:
-			line = s.TitleBlurred.Render(fit(r.cells[0], p.width))
+			line = s.TitleBlurred.Render(fit(r.cells[0], width))
 		case r.header:
-			line = s.Dim.Render(p.cellsLine("  ", r.cells, widths[i]))
+			line = s.Dim.Render(cellsLine("  ", r.cells, widths[i], width))
 		default:
 			cur := "  "
-			if i == p.cursor {
+			if i == cursor {
 				cur = "› "
 			}
-			line = cursorLine(p.cellsLine(cur, r.cells, widths[i]), i == p.cursor, p.focused, s)
+			line = cursorLine(cellsLine(cur, r.cells, widths[i], width), i == cursor, focused, s)
 		}
 		b.WriteString(line)
 	}
@@ -487,10 +496,10 @@ func (p statsPane) View() string {
 
 // columnWidths sizes each table's columns to their cells; a table starts
 // at the row of its column names.
-func (p statsPane) columnWidths() map[int][]int {
+func columnWidths(rows []statsRow) map[int][]int {
 	out := map[int][]int{}
 	var cur []int
-	for i, r := range p.rows {
+	for i, r := range rows {
 		if r.header && len(r.cells) > 1 {
 			cur = make([]int, len(r.cells))
 		}
@@ -505,12 +514,12 @@ func (p statsPane) columnWidths() map[int][]int {
 	}
 	// Every row of a table gets its final widths.
 	var last []int
-	for i := len(p.rows) - 1; i >= 0; i-- {
+	for i := len(rows) - 1; i >= 0; i-- {
 		if out[i] != nil {
 			last = out[i]
 		}
 		out[i] = last
-		if p.rows[i].header && len(p.rows[i].cells) > 1 {
+		if rows[i].header && len(rows[i].cells) > 1 {
 			last = nil
 		}
 	}
@@ -519,12 +528,12 @@ func (p statsPane) columnWidths() map[int][]int {
 
 // cellsLine lays cells out in their columns; the first (a key or a name)
 // gives way in its middle, keeping its start and its distinguishing end.
-func (p statsPane) cellsLine(cur string, cells []string, widths []int) string {
+func cellsLine(cur string, cells []string, widths []int, width int) string {
 	if len(cells) == 1 {
-		return fit(cur+cells[0], p.width)
+		return fit(cur+cells[0], width)
 	}
 	if len(widths) != len(cells) {
-		return fit(cur+strings.Join(cells, "  "), p.width)
+		return fit(cur+strings.Join(cells, "  "), width)
 	}
 	widths = append([]int(nil), widths...)
 	over := func() int {
@@ -532,7 +541,7 @@ func (p statsPane) cellsLine(cur string, cells []string, widths []int) string {
 		for _, w := range widths[1:] {
 			n += w + 2
 		}
-		return n - p.width
+		return n - width
 	}
 	// Too wide: the last column gives way first, then the middle ones to
 	// 14 cells each, then the key or name, cut in its middle.
@@ -556,7 +565,7 @@ func (p statsPane) cellsLine(cur string, cells []string, widths []int) string {
 		b.WriteString("  ")
 		b.WriteString(fit(truncRight(c, widths[j+1]), widths[j+1]))
 	}
-	return fit(b.String(), p.width)
+	return fit(b.String(), width)
 }
 
 // cutMiddle shortens s to w cells by taking out its middle: the start

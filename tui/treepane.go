@@ -83,13 +83,22 @@ type openKeyMsg struct {
 }
 
 func newTreePane(c *common) treePane {
-	return treePane{c: c, tree: keytree.New(c.root + "/")}
+	tops := make([]string, len(c.roots))
+	for i, r := range c.roots {
+		tops[i] = strings.TrimSuffix(r, "/") + "/"
+	}
+	return treePane{c: c, tree: keytree.NewRoots(tops...)}
 }
 
 // init lists the root level.
 func (t *treePane) init() tea.Cmd {
-	req, _ := t.tree.Expand(t.tree.Root())
-	return listChildrenCmd(t.c, req)
+	var reqs []keytree.ListRequest
+	for _, top := range t.tree.Tops() {
+		if req, ok := t.tree.Expand(top); ok {
+			reqs = append(reqs, req)
+		}
+	}
+	return t.listCmds(reqs...)
 }
 
 // listChildrenCmd reads the page of a level req asks for.
@@ -183,8 +192,13 @@ func (t *treePane) stepReveal() tea.Cmd {
 	if k == "" {
 		return nil
 	}
-	root := t.tree.Root()
-	if !strings.HasPrefix(k, root.Key) {
+	var root *keytree.Node
+	for _, top := range t.tree.Tops() {
+		if strings.HasPrefix(k, top.Key) {
+			root = top
+		}
+	}
+	if root == nil {
 		t.revealing = ""
 		return nil
 	}
@@ -283,8 +297,8 @@ func (t treePane) level() *keytree.Node {
 	r, ok := t.row(t.cursor)
 	switch {
 	case !ok:
-		return t.tree.Root()
-	case r.More, r.Node.Parent == nil:
+		return t.tree.Tops()[0]
+	case r.More, t.tree.IsTop(r.Node):
 		return r.Node
 	}
 	return r.Node.Parent
@@ -302,12 +316,12 @@ func (t treePane) keys() treeKeys {
 	k.moveKeys.setEnabled(t.focused && rows > 1)
 	r, ok := t.row(t.cursor)
 	n := t.selected()
-	k.Collapse.SetEnabled(t.focused && ok && (r.More || n.Parent != nil || (!n.Leaf && n.Expanded && n != t.tree.Root())))
+	k.Collapse.SetEnabled(t.focused && ok && (r.More || !t.tree.IsTop(n)))
 	k.Expand.SetEnabled(t.focused && ok && (!r.More || r.Node.More))
 	switch {
 	case n != nil && n.Leaf:
 		k.Expand.SetHelp("→/l/enter", "open")
-	case n == t.tree.Root():
+	case n != nil && t.tree.IsTop(n):
 		k.Expand.SetHelp("→/l/enter", "into level")
 	case n != nil && n.Expanded:
 		k.Expand.SetHelp("→/l", "into level · enter close")
@@ -379,14 +393,14 @@ func (t *treePane) collapse() {
 		return
 	}
 	n := r.Node
-	if r.More || (!n.Leaf && n.Expanded && n != t.tree.Root()) {
+	if r.More || (!n.Leaf && n.Expanded && !t.tree.IsTop(n)) {
 		t.keepSelection(func() { t.tree.Collapse(n) })
 		if r.More {
 			t.selectKey(n.Key)
 		}
 		return
 	}
-	if n.Parent != nil {
+	if !t.tree.IsTop(n) {
 		t.selectKey(n.Parent.Key)
 	}
 }
@@ -406,7 +420,7 @@ func (t *treePane) expand(toggle bool) tea.Cmd {
 		k := n.Key
 		return func() tea.Msg { return openKeyMsg{key: k, focus: true} }
 	}
-	if n.Expanded && toggle && n != t.tree.Root() {
+	if n.Expanded && toggle && !t.tree.IsTop(n) {
 		t.keepSelection(func() { t.tree.Collapse(n) })
 		return nil
 	}
@@ -475,7 +489,12 @@ func (t treePane) breadcrumbs() string {
 	if n == nil {
 		n = t.level()
 	}
-	root := t.tree.Root().Key
+	root := t.tree.Tops()[0].Key
+	for _, top := range t.tree.Tops() {
+		if strings.HasPrefix(n.Key, top.Key) {
+			root = top.Key
+		}
+	}
 	parts := []string{strings.TrimSuffix(root, "/")}
 	for _, p := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(n.Key, root), "/"), "/") {
 		if p != "" {
@@ -497,8 +516,10 @@ func (t treePane) View() string {
 		}
 		b.WriteString(t.rowView(rows[i], i == t.cursor, s))
 	}
-	if r := t.tree.Root(); r.Loaded && len(r.Children) == 0 && r.Err == nil {
-		b.WriteString("\n" + s.Dim.Render("  nothing under "+decode.EscapeKey(r.Key)))
+	for _, r := range t.tree.Tops() {
+		if r.Loaded && len(r.Children) == 0 && r.Err == nil {
+			b.WriteString("\n" + s.Dim.Render("  nothing under "+decode.EscapeKey(r.Key)))
+		}
 	}
 	return b.String()
 }
@@ -529,7 +550,7 @@ func (t treePane) rowView(r keytree.Row, selected bool, s *Styles) string {
 		if n.Expanded {
 			arrow = "▾ "
 		}
-		if n != t.tree.Root() {
+		if !t.tree.IsTop(n) {
 			name += "/"
 		}
 		left = cur + indent + arrow + s.Dir.Render(name)

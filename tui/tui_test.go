@@ -1238,3 +1238,83 @@ func TestCompactionWhileAHistoryIsOpen(t *testing.T) {
 		t.Errorf("oldest revision left %d, want %d (the compaction point)", got, revs[2])
 	}
 }
+
+func TestExplorerAtAPastRevision(t *testing.T) {
+	ctx := context.Background()
+	k := fmt.Sprintf("/registry/configmaps/tui-rev/r-%d", time.Now().UnixNano())
+	first, err := client.Put(ctx, k, `{"apiVersion":"v1","kind":"ConfigMap","data":{"v":"old"}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Put(ctx, k, `{"apiVersion":"v1","kind":"ConfigMap","data":{"v":"new"}}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Put(ctx, k+"-later", `{"apiVersion":"v1","kind":"ConfigMap"}`); err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, Options{Rev: first.Header.Revision}, 120, 40)
+	d.start()
+	if h := d.m.headerView(); !strings.Contains(h, "at rev "+formatCount(first.Header.Revision)) {
+		t.Errorf("header: %q", h)
+	}
+	d.send(openKeyMsg{key: k, focus: true})
+	d.until("the object", func(m *Model) bool { return m.obj.has })
+	if !strings.Contains(d.m.obj.r.plain, "v: old") {
+		t.Errorf("the object is not as of the revision:\n%s", d.m.obj.r.plain)
+	}
+	d.key("esc") // back to the tree
+	d.selectPath("/registry/configmaps/tui-rev/")
+	d.key("l")
+	lvl := d.m.node("/registry/configmaps/tui-rev/")
+	d.until("the level", func(m *Model) bool { return lvl.Loaded && counted(lvl) })
+	if len(lvl.Children) != 1 {
+		t.Errorf("the level as of the revision has %d keys, want 1 (the later one is not there yet)", len(lvl.Children))
+	}
+	if d.m.globalKeys().Watch.Enabled() {
+		t.Error("w is offered on the past")
+	}
+}
+
+func TestSeveralRootsAtTheTopOfTheTree(t *testing.T) {
+	d := newDriver(t, Options{Roots: []string{"/registry", goldenRoot}}, 120, 40)
+	d.init()
+	golden, reg := d.m.node(goldenRoot+"/"), d.m.node("/registry/")
+	d.until("both roots listed", func(m *Model) bool { return golden.Loaded && reg.Loaded })
+	view := d.m.tree.View()
+	if !strings.Contains(view, "▾ /registry/") || !strings.Contains(view, "▾ "+goldenRoot+"/") {
+		t.Errorf("the tree does not show both roots:\n%s", view)
+	}
+	if _, ok := d.m.c.kindOf(goldenRoot + "/deployments/"); !ok {
+		t.Error("no kind label under the second root")
+	}
+}
+
+func TestDeletedViewBringsBackTheLastValue(t *testing.T) {
+	ctx := context.Background()
+	prefix := fmt.Sprintf("/registry/configmaps/tui-del-%d/", time.Now().UnixNano())
+	k := prefix + "gone"
+	if _, err := client.Put(ctx, k, `{"apiVersion":"v1","kind":"ConfigMap","data":{"keep":"me"}}`); err != nil {
+		t.Fatal(err)
+	}
+	del, err := client.Delete(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.key(":")
+	d.typeText("deleted " + prefix)
+	d.key("enter")
+	d.until("the deletions", func(m *Model) bool { return m.right == rightDeleted && !m.gone.running })
+	if d.m.gone.err != nil || len(d.m.gone.found) != 1 || d.m.gone.found[0].Revision != del.Header.Revision {
+		t.Fatalf("deleted: %v, %+v", d.m.gone.err, d.m.gone.found)
+	}
+	if !strings.Contains(d.m.View(), "gone") {
+		t.Errorf("the deleted key is not on screen (win %+v, rows %d, cursor %d):\n%s", d.m.gone.win, len(d.m.gone.rows), d.m.gone.cursor, d.m.View())
+	}
+	d.key("enter")
+	d.until("its last value", func(m *Model) bool { return m.obj.has && m.obj.key == k })
+	if !strings.Contains(d.m.obj.r.plain, "keep: me") || !strings.Contains(d.m.View(), "as of rev "+formatCount(del.Header.Revision-1)) {
+		t.Errorf("last value:\n%s", d.m.View())
+	}
+}

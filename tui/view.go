@@ -21,6 +21,8 @@ func (m *Model) focusedKeys() keyHelp {
 		return m.hist.keys()
 	case m.focus == focusRight && m.right == rightStats:
 		return m.stats.keys()
+	case m.focus == focusRight && m.right == rightDeleted:
+		return m.gone.keys()
 	case m.focus == focusRight:
 		return m.obj.keys(m.right == rightObject)
 	}
@@ -103,6 +105,7 @@ func (m *Model) layout() {
 	m.obj.SetSize(w-leftW-2, panesH-2)
 	m.hist.SetSize(w-leftW-2, panesH-2)
 	m.stats.SetSize(w-leftW-2, panesH-2)
+	m.gone.SetSize(w-leftW-2, panesH-2)
 	m.events.SetSize(w-2, max(evH-2, 0))
 	m.prompt.SetSize(w)
 	m.help.Width = w - 4
@@ -133,6 +136,8 @@ func (m *Model) View() string {
 			right = box(s, m.hist.title(), m.hist.View(), m.width-g.leftW, g.panesH, m.focus == focusRight)
 		case rightStats:
 			right = box(s, m.stats.title(), m.stats.View(), m.width-g.leftW, g.panesH, m.focus == focusRight)
+		case rightDeleted:
+			right = box(s, m.gone.title(), m.gone.View(), m.width-g.leftW, g.panesH, m.focus == focusRight)
 		default:
 			title := m.obj.title()
 			if p := m.obj.scrollPercent(); p != "" {
@@ -174,7 +179,10 @@ func (m *Model) helpFromKeys() [][]key.Binding {
 func (m *Model) headerView() string {
 	s := m.c.styles
 	var parts []string
-	if m.st.rev > 0 {
+	switch {
+	case m.c.rev > 0:
+		parts = append(parts, s.StateWatch.Render("at rev "+formatCount(m.c.rev)))
+	case m.st.rev > 0:
 		parts = append(parts, s.HeaderDim.Render("rev "+formatCount(m.st.rev)))
 	}
 	switch {

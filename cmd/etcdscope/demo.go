@@ -16,6 +16,7 @@ import (
 	"github.com/etcdscope/etcdscope/etcdsrc"
 	"github.com/etcdscope/etcdscope/etcdsrc/demo"
 	"github.com/etcdscope/etcdscope/etcdsrc/embedded"
+	"github.com/etcdscope/etcdscope/tui"
 )
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -108,7 +109,7 @@ func runDemo(ctx context.Context, a *app, serve bool, members int, interval time
 		return err
 	}
 	defer closeDebug()
-	err = runExplorer(runCtx, src, dec, decode.DefaultRoot, "demo "+endpoints, debug)
+	err = runExplorer(runCtx, tui.Options{Source: src, Decoder: dec, Root: decode.DefaultRoot, Title: "demo " + endpoints, Debug: debug})
 	stopRun()
 	if rerr := <-runErr; rerr != nil && !errors.Is(rerr, context.Canceled) && err == nil {
 		err = rerr

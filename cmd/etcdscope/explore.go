@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
-	"github.com/etcdscope/etcdscope/decode"
-	"github.com/etcdscope/etcdscope/etcdsrc"
 	"github.com/etcdscope/etcdscope/tui"
 )
 
@@ -29,20 +28,28 @@ func (a *app) runTUI(cmd *cobra.Command) error {
 			return err
 		}
 		defer closeDebug()
-		return runExplorer(ctx, s.src, s.decoder, s.root, s.title, debug)
+		return runExplorer(ctx, tui.Options{
+			Source: s.src, Decoder: s.decoder, Root: s.root, Roots: s.roots, Rev: s.rev,
+			Title: explorerTitle(s), Debug: debug,
+		})
 	})
 }
 
-// runExplorer runs the TUI until the user quits or ctx ends.
-func runExplorer(ctx context.Context, src etcdsrc.Source, dec *decode.Decoder, root, title string, debug io.Writer) error {
-	return tui.Run(ctx, tui.Options{
-		Source:  src,
-		Decoder: dec,
-		Root:    root,
-		Title:   title,
-		Debug:   debug,
-	})
+// explorerTitle names the source in the header, with where the
+// connection came from and which roots were found when that was not said.
+func explorerTitle(s *session) string {
+	t := s.title
+	if s.manifestImplicit {
+		t += " (from " + s.manifest + ")"
+	}
+	if s.rootsDetected {
+		t += " · roots " + strings.Join(dirPrefixes(s.roots), " ") + " found"
+	}
+	return t
 }
+
+// runExplorer runs the TUI until the user quits or ctx ends.
+func runExplorer(ctx context.Context, opts tui.Options) error { return tui.Run(ctx, opts) }
 
 // openDebugLog opens the --debug file; with none, the log goes nowhere.
 func openDebugLog(path string) (io.Writer, func(), error) {

@@ -150,6 +150,8 @@ type Tree struct {
 	// reopen holds the directories that were open when their levels were
 	// listed again: each opens, and is listed, once its node is back.
 	reopen map[string]bool
+	// virtual: the root is a hidden node above several roots (NewRoots).
+	virtual bool
 }
 
 // New returns a tree whose root directory is rootKey (ending in "/").
@@ -157,6 +159,34 @@ func New(rootKey string) *Tree {
 	root := &Node{Name: rootKey, Key: rootKey, Count: -1, Expanded: true}
 	return &Tree{root: root, index: map[string]*Node{rootKey: root}, dirty: true}
 }
+
+// NewRoots returns a tree of several roots shown side by side at the
+// top (OpenShift keeps its data under /kubernetes.io/ and /openshift.io/):
+// Root is then a node of its own that is not shown, and Tops are the roots.
+func NewRoots(rootKeys ...string) *Tree {
+	if len(rootKeys) == 1 {
+		return New(rootKeys[0])
+	}
+	top := &Node{Count: -1, Expanded: true, Loaded: true, Depth: -1}
+	t := &Tree{root: top, index: map[string]*Node{}, dirty: true, virtual: true}
+	for _, k := range rootKeys {
+		n := &Node{Name: k, Key: k, Count: -1, Parent: top, Expanded: true}
+		top.Children = append(top.Children, n)
+		t.index[k] = n
+	}
+	return t
+}
+
+// Tops are the roots shown at the top: the root, or each of NewRoots'.
+func (t *Tree) Tops() []*Node {
+	if t.virtual {
+		return t.root.Children
+	}
+	return []*Node{t.root}
+}
+
+// IsTop reports whether n is a root shown at the top.
+func (t *Tree) IsTop(n *Node) bool { return n == t.root || (t.virtual && n.Parent == t.root) }
 
 // PinRevision makes every listing read at rev (0: the current revision).
 func (t *Tree) PinRevision(rev int64) { t.pinRev = rev }
@@ -259,7 +289,7 @@ func (t *Tree) ApplyPage(req ListRequest, page etcdsrc.ChildPage, err error) []C
 
 	reqs := t.countRequests(toCount, page.Rev)
 	var up []*Node
-	for a := n; a != nil; a = a.Parent {
+	for a := n; a != nil && !(t.virtual && a == t.root); a = a.Parent {
 		if a.Count < 0 && !a.Counting {
 			up = append(up, a)
 		}
@@ -336,7 +366,7 @@ func (t *Tree) Expand(n *Node) (ListRequest, bool) {
 
 // Collapse closes a directory (the root stays open).
 func (t *Tree) Collapse(n *Node) {
-	if n == nil || n.Leaf || n == t.root || !n.Expanded {
+	if n == nil || n.Leaf || t.IsTop(n) || !n.Expanded {
 		return
 	}
 	n.Expanded = false
@@ -363,7 +393,9 @@ func (t *Tree) Rows() []Row {
 	t.rows = t.rows[:0]
 	var walk func(n *Node)
 	walk = func(n *Node) {
-		t.rows = append(t.rows, Row{Node: n})
+		if !(t.virtual && n == t.root) {
+			t.rows = append(t.rows, Row{Node: n})
+		}
 		if n.Leaf || !n.Expanded {
 			return
 		}
@@ -426,14 +458,14 @@ func eventDelta(ev *etcdsrc.Event) int64 {
 
 func (t *Tree) applyEvent(ev *etcdsrc.Event, now time.Time) bool {
 	k := ev.KV.Key
-	if !strings.HasPrefix(k, t.root.Key) || len(k) == len(t.root.Key) {
+	n := t.topOf(k)
+	if n == nil || len(k) == len(n.Key) {
 		return false
 	}
 	delta := eventDelta(ev)
-	n := t.root
 	for {
 		n.adjust(delta, ev.Revision)
-		if delta < 0 && n.Count == 0 && n != t.root && !n.Counting {
+		if delta < 0 && n.Count == 0 && !t.IsTop(n) && !n.Counting {
 			n.Mark, n.MarkAt = MarkDel, now
 		}
 		rest := k[len(n.Key):]
@@ -457,6 +489,16 @@ func (t *Tree) applyEvent(ev *etcdsrc.Event, now time.Time) bool {
 		}
 		n = child
 	}
+}
+
+// topOf is the root shown at the top that key k lies under, or nil.
+func (t *Tree) topOf(k string) *Node {
+	for _, n := range t.Tops() {
+		if strings.HasPrefix(k, n.Key) {
+			return n
+		}
+	}
+	return nil
 }
 
 func (t *Tree) applyLeaf(n *Node, ev *etcdsrc.Event, delta int64, now time.Time) {
@@ -594,6 +636,13 @@ func (t *Tree) Reopen() []ListRequest {
 // read again those that were open, after a watch lost track (compaction)
 // or on request. Counts under and above prefix are read again with them.
 func (t *Tree) Relist(prefix string) []ListRequest {
+	if t.virtual && prefix == t.root.Key {
+		var reqs []ListRequest
+		for _, top := range t.Tops() {
+			reqs = append(reqs, t.Relist(top.Key)...)
+		}
+		return reqs
+	}
 	t.dirty = true
 	if t.reopen == nil {
 		t.reopen = map[string]bool{}

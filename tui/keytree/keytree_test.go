@@ -602,3 +602,29 @@ func randomHistory(t *testing.T, seed uint64) {
 	}
 	check(tr.Root())
 }
+
+func TestSeveralRootsAtTheTop(t *testing.T) {
+	w := newWorld("/kubernetes.io/pods/a/p", "/openshift.io/routes/a/r", "/other/x")
+	tr := NewRoots("/kubernetes.io/", "/openshift.io/")
+	for _, top := range tr.Tops() {
+		load(t, tr, w, top, 0)
+	}
+	var keys []string
+	for _, r := range tr.Rows() {
+		keys = append(keys, r.Node.Key)
+	}
+	if want := []string{"/kubernetes.io/", "/kubernetes.io/pods/", "/openshift.io/", "/openshift.io/routes/"}; !slices.Equal(keys, want) {
+		t.Fatalf("rows %v, want %v", keys, want)
+	}
+	tr.ApplyEvents(w.txn(op{key: "/openshift.io/routes/b/r"}, op{key: "/other/y"}), time.Unix(0, 0))
+	if n := tr.Node("/openshift.io/"); n.Count != 2 || tr.Node("/openshift.io/routes/").Count != 2 {
+		t.Errorf("counts under the second root: %d", n.Count)
+	}
+	if !tr.IsTop(tr.Node("/openshift.io/")) || tr.IsTop(tr.Node("/openshift.io/routes/")) {
+		t.Error("IsTop")
+	}
+	reqs := tr.Relist(tr.Root().Key)
+	if len(reqs) != 2 || tr.Node("/kubernetes.io/") == nil {
+		t.Errorf("relisting everything: %v", reqs)
+	}
+}
