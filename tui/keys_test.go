@@ -122,18 +122,12 @@ func TestHelpListsExactlyTheKeysThatWork(t *testing.T) {
 			d.until("the secret", func(m *Model) bool { return m.obj.has })
 		}},
 		{"kind list", func(t *testing.T, d *driver) {
-			d.key(":")
-			d.typeText("cm")
-			d.key("enter")
-			d.until("the list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+			d.openList("cm")
 			d.key("j", "j")
 			d.until("the preview", func(m *Model) bool { return m.obj.has })
 		}},
 		{"kind list filtered", func(t *testing.T, d *driver) {
-			d.key(":")
-			d.typeText("cm")
-			d.key("enter")
-			d.until("the list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+			d.openList("cm")
 			d.key("/")
 			d.typeText("a")
 			d.key("enter")

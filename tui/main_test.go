@@ -277,3 +277,12 @@ func (d *driver) selectPath(k string) {
 		}
 	}
 }
+
+// openList opens a kind list with ":" and waits for it.
+func (d *driver) openList(command string) {
+	d.t.Helper()
+	d.key(":")
+	d.typeText(command)
+	d.key("enter")
+	d.until("the list "+command, func(m *Model) bool { return m.left == leftList && !m.list.loading })
+}

@@ -268,10 +268,7 @@ func TestKindCommandListsAllNamespacesAndOpens(t *testing.T) {
 func TestKindCommandWithNamespaceAndFilter(t *testing.T) {
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
-	d.key(":")
-	d.typeText("po kube-system")
-	d.key("enter")
-	d.until("the pod list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	d.openList("po kube-system")
 	if d.m.list.list.Len() == 0 {
 		t.Fatal("no pods in kube-system")
 	}
@@ -319,10 +316,7 @@ func TestKindCommandErrors(t *testing.T) {
 	d.typeText("deploymnets")
 	d.key("enter")
 	d.until("the error", func(m *Model) bool { return m.st.lastErr != "" })
-	d.key(":")
-	d.typeText("deploy")
-	d.key("enter")
-	d.until("the list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	d.openList("deploy")
 	if d.m.st.lastErr != "" || !strings.Contains(d.m.footerView(), "quit") {
 		t.Errorf("the error stayed after a command that worked: %q", d.m.footerView())
 	}
@@ -876,10 +870,7 @@ func TestKindListFollowsTheWatch(t *testing.T) {
 	d.start()
 	d.key("w") // the whole root, from the tree
 	d.until("the watch", func(m *Model) bool { return m.w.ch != nil })
-	d.key(":")
-	d.typeText("cm")
-	d.key("enter")
-	d.until("the list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	d.openList("cm")
 	before := d.m.list.list.Len()
 	k := fmt.Sprintf("/registry/configmaps/tui-list/cm-%d", time.Now().UnixNano())
 	if _, err := client.Put(ctx, k, string(value.Value)); err != nil {
@@ -1081,10 +1072,7 @@ func TestZoomFillsTheScreenWithTheFocusedPane(t *testing.T) {
 func TestKindListColumnsNamesAndSorting(t *testing.T) {
 	d := newDriver(t, Options{}, 80, 24)
 	d.start()
-	d.key(":")
-	d.typeText("po kube-system")
-	d.key("enter")
-	d.until("the pods", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	d.openList("po kube-system")
 	d.until("their rows", func(m *Model) bool { return len(m.list.cells) >= min(m.list.list.Len(), m.list.win.height) })
 	body := d.m.list.View()
 	// Names keep their distinguishing end: no two rows look the same.
@@ -1101,10 +1089,7 @@ func TestKindListColumnsNamesAndSorting(t *testing.T) {
 	}
 	wide := newDriver(t, Options{}, 160, 40)
 	wide.start()
-	wide.key(":")
-	wide.typeText("po")
-	wide.key("enter")
-	wide.until("the pods", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	wide.openList("po")
 	for _, col := range []string{"NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"} {
 		if !strings.Contains(strings.Split(wide.m.list.View(), "\n")[0], col) {
 			t.Errorf("pod list header lacks %s:\n%s", col, wide.m.list.View())
@@ -1169,10 +1154,7 @@ func TestWatchCountsFollowABurst(t *testing.T) {
 	d.selectKey("/registry/")
 	d.key("w")
 	d.until("the watch", func(m *Model) bool { return m.w.ch != nil })
-	d.key(":")
-	d.typeText("cm")
-	d.key("enter")
-	d.until("the list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+	d.openList("cm")
 
 	prefix := fmt.Sprintf("/registry/configmaps/burst-%d/", time.Now().UnixNano())
 	var last int64

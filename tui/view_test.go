@@ -61,18 +61,12 @@ func TestViewGolden(t *testing.T) {
 			d.until("object", func(m *Model) bool { return m.obj.has })
 		}},
 		{"kind-list", func(t *testing.T, d *driver) {
-			d.key(":")
-			d.typeText("deploy")
-			d.key("enter")
-			d.until("list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+			d.openList("deploy")
 			d.until("rows", func(m *Model) bool { return m.list.cells[m.list.list.Shown()[0].Key] != nil })
 			d.until("the first one previewed", func(m *Model) bool { return m.obj.has })
 		}},
 		{"kind-list-marks", func(t *testing.T, d *driver) {
-			d.key(":")
-			d.typeText("deploy")
-			d.key("enter")
-			d.until("list", func(m *Model) bool { return m.left == leftList && !m.list.loading })
+			d.openList("deploy")
 			d.until("the first one previewed", func(m *Model) bool { return m.obj.has })
 			shown := d.m.list.list.Shown()
 			rev := d.m.list.rev
