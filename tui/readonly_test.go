@@ -47,54 +47,25 @@ func (w *lockedWriter) String() string {
 func TestExplorerAsAReadOnlyUser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cluster, err := embedded.Start(ctx, embedded.Options{UnsafeNoFsync: true})
+	// The values the log must never hold: every Secret's data, as stored
+	// and decoded.
+	var secrets []string
+	var secretKey string
+	cluster, admin, err := embedded.StartReadOnly(ctx, embedded.Options{UnsafeNoFsync: true}, func(c *clientv3.Client) error {
+		if _, err := demo.Seed(ctx, c, demo.Options{Namespaces: 3, Seed: 5}); err != nil {
+			return err
+		}
+		secrets, secretKey = secretValues(ctx, t, c)
+		return nil
+	}, "root-pw", embedded.ReadOnlyUser{Name: "reader", Password: readerPassword, Prefix: "/registry/"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cluster.Stop()
-	root, err := cluster.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	if _, err := demo.Seed(ctx, root, demo.Options{Namespaces: 3, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	// The values the log must never hold: every Secret's data, as stored
-	// and decoded, and a ConfigMap's.
-	var secrets []string
-	var secretKey string
-	dec := decode.NewDecoder()
-	resp, err := root.Get(ctx, "/registry/secrets/", clientv3.WithPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, kv := range resp.Kvs {
-		v := dec.Decode(string(kv.Key), kv.Value, nil)
-		var s struct {
-			Data map[string]string `json:"data"`
-		}
-		if json.Unmarshal(v.Object, &s) != nil {
-			continue
-		}
-		for _, b64 := range s.Data {
-			if plain, err := base64.StdEncoding.DecodeString(b64); err == nil && len(plain) >= 8 {
-				secrets = append(secrets, b64, string(plain))
-				secretKey = string(kv.Key)
-			}
-		}
-	}
+	defer admin.Close()
 	if secretKey == "" {
 		t.Fatal("the demo seeded no Secret with data")
 	}
-	if err := embedded.EnableAuth(ctx, root, "root-pw", embedded.ReadOnlyUser{Name: "reader", Password: readerPassword, Prefix: "/registry/"}); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := clientv3.New(clientv3.Config{Endpoints: cluster.Endpoints(), Username: "root", Password: "root-pw"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
 
 	cfg := etcdsrc.DefaultConfig()
 	cfg.Endpoints, cfg.User, cfg.Password = cluster.Endpoints(), "reader", readerPassword
@@ -160,4 +131,30 @@ func TestExplorerAsAReadOnlyUser(t *testing.T) {
 			t.Errorf("the debug log holds %q", secret)
 		}
 	}
+}
+
+// secretValues reads every Secret's data, as stored (base64) and decoded,
+// and names one Secret that has some.
+func secretValues(ctx context.Context, t *testing.T, c *clientv3.Client) (values []string, key string) {
+	t.Helper()
+	resp, err := c.Get(ctx, "/registry/secrets/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := decode.NewDecoder()
+	for _, kv := range resp.Kvs {
+		var s struct {
+			Data map[string]string `json:"data"`
+		}
+		if json.Unmarshal(dec.Decode(string(kv.Key), kv.Value, nil).Object, &s) != nil {
+			continue
+		}
+		for _, b64 := range s.Data {
+			if plain, err := base64.StdEncoding.DecodeString(b64); err == nil && len(plain) >= 8 {
+				values = append(values, b64, string(plain))
+				key = string(kv.Key)
+			}
+		}
+	}
+	return values, key
 }

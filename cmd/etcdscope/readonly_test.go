@@ -24,26 +24,14 @@ const readerPassword = "r3ad-0nly-Pw!"
 func TestEveryVerbAsAReadOnlyUser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cluster, err := embedded.Start(ctx, embedded.Options{UnsafeNoFsync: true})
+	cluster, admin, err := embedded.StartReadOnly(ctx, embedded.Options{UnsafeNoFsync: true}, func(c *clientv3.Client) error {
+		_, err := demo.Seed(ctx, c, demo.Options{Namespaces: 3, Seed: 4})
+		return err
+	}, "root-pw", embedded.ReadOnlyUser{Name: "reader", Password: readerPassword, Prefix: "/registry/"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cluster.Stop()
-	root, err := cluster.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	if _, err := demo.Seed(ctx, root, demo.Options{Namespaces: 3, Seed: 4}); err != nil {
-		t.Fatal(err)
-	}
-	if err := embedded.EnableAuth(ctx, root, "root-pw", embedded.ReadOnlyUser{Name: "reader", Password: readerPassword, Prefix: "/registry/"}); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := clientv3.New(clientv3.Config{Endpoints: cluster.Endpoints(), Username: "root", Password: "root-pw"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer admin.Close()
 	cm := "/registry/configmaps/kube-system/kube-root-ca.crt"
 

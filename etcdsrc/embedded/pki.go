@@ -17,6 +17,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 )
 
 // PKI is a certificate authority for tests: it writes its certificate
@@ -145,4 +146,35 @@ func EnableAuth(ctx context.Context, cli *clientv3.Client, rootPassword string, 
 		}
 	}
 	return nil
+}
+
+// StartReadOnly starts a cluster, lets seed write to it through a client
+// of its own, then turns authentication on with root (rootPassword) and
+// the read-only user reader. It returns the cluster and a client logged in
+// as root; the caller closes the client and stops the cluster.
+func StartReadOnly(ctx context.Context, opts Options, seed func(*clientv3.Client) error, rootPassword string, reader ReadOnlyUser) (*Cluster, *clientv3.Client, error) {
+	c, err := Start(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*Cluster, *clientv3.Client, error) {
+		c.Stop()
+		return nil, nil, err
+	}
+	cli, err := c.Client()
+	if err != nil {
+		return fail(err)
+	}
+	defer cli.Close()
+	if err := seed(cli); err != nil {
+		return fail(fmt.Errorf("seed: %w", err))
+	}
+	if err := EnableAuth(ctx, cli, rootPassword, reader); err != nil {
+		return fail(err)
+	}
+	root, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), Username: "root", Password: rootPassword, Logger: zap.NewNop()})
+	if err != nil {
+		return fail(fmt.Errorf("connect as root: %w", err))
+	}
+	return c, root, nil
 }
