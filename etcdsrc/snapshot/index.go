@@ -99,16 +99,18 @@ func keyOf(v []byte) ([]byte, error) {
 }
 
 // keyTable gives each distinct key an id in order of first appearance.
-// Keys are found by a 64-bit hash and confirmed against their bytes; the
-// rare key whose hash another key already has goes to a plain map. Key
-// bytes go to fixed-size chunks, so adding a key never copies the others.
+// Keys are found through an open-addressing table of 8-byte slots (a
+// 32-bit tag of the key's hash and the key's id) and confirmed against
+// their bytes, so two keys with the same hash are simply two slots. A
+// Go map keyed by the hash would cost twice the memory per key and a
+// second look-up for colliding keys. Key bytes go to fixed-size chunks,
+// so adding a key never copies the others.
 type keyTable struct {
-	hash     func([]byte) uint64
-	byHash   map[uint64]uint32
-	collided map[string]uint32
-	chunks   [][]byte
-	locs     []keyLoc // by id
-	size     int      // bytes of all keys
+	hash   func([]byte) uint64
+	slots  []uint64 // 0: free; else the hash's top 32 bits << 32 | id+1
+	chunks [][]byte
+	locs   []keyLoc // by id
+	size   int      // bytes of all keys
 }
 
 // keyLoc is where a key's bytes are: chunks[chunk][start:end].
@@ -121,7 +123,17 @@ type keyLoc struct {
 const chunkSize = 1 << 20
 
 func newKeyTable(hint int, hash func([]byte) uint64) *keyTable {
-	return &keyTable{hash: hash, byHash: make(map[uint64]uint32, hint), locs: make([]keyLoc, 0, hint)}
+	return &keyTable{hash: hash, slots: make([]uint64, slotsFor(hint)), locs: make([]keyLoc, 0, hint)}
+}
+
+// slotsFor is the table size for n keys: a power of two at least twice
+// n, so probes stay short.
+func slotsFor(n int) int {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	return size
 }
 
 func (t *keyTable) at(l keyLoc) []byte { return t.chunks[l.chunk][l.start:l.end] }
@@ -133,30 +145,41 @@ func (t *keyTable) len() int { return len(t.locs) }
 // id returns key's id, adding the key when it is new.
 func (t *keyTable) id(key []byte) (uint32, error) {
 	h := t.hash(key)
-	id, ok := t.byHash[h]
-	if ok && bytes.Equal(t.key(id), key) {
-		return id, nil
-	}
-	if ok {
-		if id, ok := t.collided[string(key)]; ok {
-			return id, nil
+	tag := h >> 32
+	mask := uint64(len(t.slots) - 1)
+	i := h & mask
+	for ; t.slots[i] != 0; i = (i + 1) & mask {
+		if s := t.slots[i]; s>>32 == tag {
+			if id := uint32(s) - 1; bytes.Equal(t.key(id), key) {
+				return id, nil
+			}
 		}
 	}
-	if t.len() == math.MaxUint32 || t.size+len(key) > math.MaxUint32 {
-		return 0, fmt.Errorf("too many keys to index: more than %d keys or %d bytes of keys", uint32(math.MaxUint32), uint32(math.MaxUint32))
+	if t.len() == math.MaxUint32-1 || t.size+len(key) > math.MaxUint32 {
+		return 0, fmt.Errorf("too many keys to index: more than %d keys or %d bytes of keys", uint32(math.MaxUint32-1), uint32(math.MaxUint32))
 	}
-	id = uint32(t.len())
+	id := uint32(t.len())
 	t.locs = append(t.locs, t.store(key))
 	t.size += len(key)
-	if ok {
-		if t.collided == nil {
-			t.collided = make(map[string]uint32)
-		}
-		t.collided[string(key)] = id
-	} else {
-		t.byHash[h] = id
+	t.slots[i] = tag<<32 | uint64(id+1)
+	if 2*t.len() > len(t.slots) {
+		t.grow()
 	}
 	return id, nil
+}
+
+// grow doubles the table, placing every key again by its hash.
+func (t *keyTable) grow() {
+	t.slots = make([]uint64, 2*len(t.slots))
+	mask := uint64(len(t.slots) - 1)
+	for id := range t.locs {
+		h := t.hash(t.key(uint32(id)))
+		i := h & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = h>>32<<32 | uint64(id+1)
+	}
 }
 
 // store copies key into the chunks (the mmap goes away on Close).
@@ -348,8 +371,9 @@ func readPart(ctx context.Context, view viewFunc, from, to int64, hash func([]by
 	if len(p.revs) > math.MaxUint32 {
 		return nil, fmt.Errorf("too many revisions to index: more than %d", uint32(math.MaxUint32))
 	}
-	p.keys.byHash, p.keys.collided = nil, nil // let them go before sorting
+	p.keys.slots = nil // let it go before sorting
 	p.order = p.keys.sorted()
+	p.keys.locs = nil // order holds them now
 	return p, nil
 }
 
@@ -361,11 +385,15 @@ func mergeParts(parts []*part) *index {
 	x := &index{}
 	ranks := make([][]uint32, len(parts)) // ranks[w][id]: position of part w's key id
 	base := make([]uint32, len(parts))    // the part's first chunk in x.chunks
+	most := 0                             // keys if no two parts share one
 	for w, p := range parts {
-		ranks[w] = make([]uint32, p.keys.len())
+		ranks[w] = make([]uint32, len(p.order))
 		base[w] = uint32(len(x.chunks))
 		x.chunks = append(x.chunks, p.keys.chunks...)
+		most += len(p.order)
 	}
+	// Sized once: growing by append copies the list a dozen times over.
+	x.locs = make([]keyLoc, 0, most)
 	keyOf := func(w int, k sortKey) []byte { return parts[w].keys.at(k.loc) }
 	heads := make([]int, len(parts))
 	for {
@@ -414,6 +442,7 @@ func mergeParts(parts []*part) *index {
 			x.revs[fill[pos]] = p.revs[i]
 			fill[pos]++
 		}
+		p.revs, p.owner, ranks[w] = nil, nil, nil
 	}
 	x.live = make([]uint32, n+1)
 	for i := range n {
