@@ -109,8 +109,8 @@ type keyTable struct {
 	hash   func([]byte) uint64
 	slots  []uint64 // 0: free; else the hash's top 32 bits << 32 | id+1
 	chunks [][]byte
-	locs   []keyLoc // by id
-	size   int      // bytes of all keys
+	keys   []sortKey // by id until sorted
+	size   int       // bytes of all keys
 }
 
 // keyLoc is where a key's bytes are: chunks[chunk][start:end].
@@ -123,7 +123,7 @@ type keyLoc struct {
 const chunkSize = 1 << 20
 
 func newKeyTable(hint int, hash func([]byte) uint64) *keyTable {
-	return &keyTable{hash: hash, slots: make([]uint64, slotsFor(hint)), locs: make([]keyLoc, 0, hint)}
+	return &keyTable{hash: hash, slots: make([]uint64, slotsFor(hint)), keys: make([]sortKey, 0, hint)}
 }
 
 // slotsFor is the table size for n keys: a power of two at least twice
@@ -138,9 +138,9 @@ func slotsFor(n int) int {
 
 func (t *keyTable) at(l keyLoc) []byte { return t.chunks[l.chunk][l.start:l.end] }
 
-func (t *keyTable) key(id uint32) []byte { return t.at(t.locs[id]) }
+func (t *keyTable) key(id uint32) []byte { return t.at(t.keys[id].loc) }
 
-func (t *keyTable) len() int { return len(t.locs) }
+func (t *keyTable) len() int { return len(t.keys) }
 
 // id returns key's id, adding the key when it is new.
 func (t *keyTable) id(key []byte) (uint32, error) {
@@ -159,7 +159,7 @@ func (t *keyTable) id(key []byte) (uint32, error) {
 		return 0, fmt.Errorf("too many keys to index: more than %d keys or %d bytes of keys", uint32(math.MaxUint32-1), uint32(math.MaxUint32))
 	}
 	id := uint32(t.len())
-	t.locs = append(t.locs, t.store(key))
+	t.keys = append(t.keys, sortKey{loc: t.store(key), id: id})
 	t.size += len(key)
 	t.slots[i] = tag<<32 | uint64(id+1)
 	if 2*t.len() > len(t.slots) {
@@ -172,7 +172,7 @@ func (t *keyTable) id(key []byte) (uint32, error) {
 func (t *keyTable) grow() {
 	t.slots = make([]uint64, 2*len(t.slots))
 	mask := uint64(len(t.slots) - 1)
-	for id := range t.locs {
+	for id := range t.keys {
 		h := t.hash(t.key(uint32(id)))
 		i := h & mask
 		for t.slots[i] != 0 {
@@ -195,18 +195,18 @@ func (t *keyTable) store(key []byte) keyLoc {
 	return keyLoc{chunk: uint32(n - 1), start: uint32(start), end: uint32(start + len(key))}
 }
 
-// sortKey is one key to sort: where its bytes are, and its id.
+// sortKey is one key of a part: where its bytes are, and its id (its
+// place in the table until the table is sorted).
 type sortKey struct {
 	loc keyLoc
 	id  uint32
 }
 
-// sorted returns the keys in key order.
+// sorted sorts the keys in place and hands them over: the table finds
+// no key afterwards.
 func (t *keyTable) sorted() []sortKey {
-	ks := make([]sortKey, t.len())
-	for id, l := range t.locs {
-		ks[id] = sortKey{loc: l, id: uint32(id)}
-	}
+	ks := t.keys
+	t.keys, t.slots = nil, nil
 	slices.SortFunc(ks, func(a, b sortKey) int { return bytes.Compare(t.at(a.loc), t.at(b.loc)) })
 	return ks
 }
@@ -371,9 +371,7 @@ func readPart(ctx context.Context, view viewFunc, from, to int64, hash func([]by
 	if len(p.revs) > math.MaxUint32 {
 		return nil, fmt.Errorf("too many revisions to index: more than %d", uint32(math.MaxUint32))
 	}
-	p.keys.slots = nil // let it go before sorting
 	p.order = p.keys.sorted()
-	p.keys.locs = nil // order holds them now
 	return p, nil
 }
 
@@ -434,16 +432,19 @@ func mergeParts(parts []*part) *index {
 	for i := range n {
 		x.first[i+1] += x.first[i]
 	}
-	fill := slices.Clone(x.first[:n])
+	// first[pos] serves as key pos's fill point, ending at first[pos+1];
+	// shifting it back afterwards saves a copy of it.
 	x.revs = make([]rev, total)
 	for w, p := range parts {
 		for i, id := range p.owner {
 			pos := ranks[w][id]
-			x.revs[fill[pos]] = p.revs[i]
-			fill[pos]++
+			x.revs[x.first[pos]] = p.revs[i]
+			x.first[pos]++
 		}
 		p.revs, p.owner, ranks[w] = nil, nil, nil
 	}
+	copy(x.first[1:], x.first[:n])
+	x.first[0] = 0
 	x.live = make([]uint32, n+1)
 	for i := range n {
 		rs := x.revsOf(i)
