@@ -7,7 +7,6 @@ import (
 	"hash/maphash"
 	"math"
 	"runtime"
-	"slices"
 	"sort"
 	"sync"
 
@@ -202,12 +201,13 @@ type sortKey struct {
 	id  uint32
 }
 
-// sorted sorts the keys in place and hands them over: the table finds
+// sorted sorts the keys in place and hands them over, with the hash
+// table, no longer needed, as the sort's scratch space: the table finds
 // no key afterwards.
 func (t *keyTable) sorted() []sortKey {
-	ks := t.keys
+	ks, words := t.keys, t.slots
 	t.keys, t.slots = nil, nil
-	slices.SortFunc(ks, func(a, b sortKey) int { return bytes.Compare(t.at(a.loc), t.at(b.loc)) })
+	t.sortKeys(ks, words)
 	return ks
 }
 
