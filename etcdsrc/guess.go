@@ -39,6 +39,10 @@ const (
 	// maxBatch bounds the guesses of one batch (the caller's guesses may
 	// be thousands of namespaces).
 	maxBatch = 256
+	// missRatio: a batch with fewer hits than one in missRatio guesses
+	// ends the use of the caller's guesses for the listing, as a miss
+	// costs up to two requests and a jump about ten.
+	missRatio = 5
 )
 
 // guesser makes the batches of names probed after a directory: numbered
@@ -168,15 +172,24 @@ func (l *Live) guessOn(ctx context.Context, f *folder, g *guesser, cursor string
 		if err := l.runProbes(ctx, f, probes, rev, counts); err != nil {
 			return "", err
 		}
+		hits := 0
 		for _, p := range probes {
 			for _, c := range p.kids {
 				if !f.addChild(c) {
 					return "", nil
 				}
 			}
-			if p.hit && !f.addChild(Child{Name: p.name, Key: f.prefix + p.name + "/", Count: p.count}) {
-				return "", nil
+			if p.hit {
+				hits++
+				if !f.addChild(Child{Name: p.name, Key: f.prefix + p.name + "/", Count: p.count}) {
+					return "", nil
+				}
 			}
+		}
+		if hits*missRatio < len(probes) {
+			// Mostly wrong: the given names do not fit this level (pods
+			// in a few of many namespaces); jumps cost less from here.
+			g.given = nil
 		}
 		cursor = lo
 		tail := probes[len(probes)-1]
