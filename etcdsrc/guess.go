@@ -10,9 +10,11 @@ import (
 )
 
 // Finding a level's next child without knowing its name costs a jump: a
-// RangeStream over the rest of the level, of which etcd encodes a few
-// growing chunks before the cancel reaches it (a few ms of its CPU). A
-// range over a handful of keys costs a tenth of that. So once a directory
+// RangeStream over the rest of the level, of which etcd encodes growing
+// chunks until the cancel reaches it or the stream's window is full
+// (3.3 ms of its CPU on the 1M-key bench data). A unary range over one
+// key costs 0.2 ms, one over 20,000 keys 1.6 ms (etcd counts every key
+// of a unary range). So once a directory
 // is found, the names likely to follow it are probed in parallel, each
 // with one narrow range that also covers the gap before it: a key in a
 // gap (a child nobody guessed) makes that gap be listed the plain way, so
