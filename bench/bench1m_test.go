@@ -131,37 +131,71 @@ func measure(b *testing.B, fn func()) {
 }
 
 // BenchmarkChildren1M lists the 50 children of /registry/ over 1M keys:
-// etcdscope's names, then names with per-child counts, against what
-// `etcdctl get /registry/ --prefix --keys-only` does, folded by segment.
+// the floor (one narrow range of one key per child, one after another),
+// etcdscope's names, then names with per-child counts in one call, against
+// what `etcdctl get /registry/ --prefix --keys-only` does, folded by
+// segment. names and counts report their ratio to the floor of the same
+// run as x-floor.
 func BenchmarkChildren1M(b *testing.B) {
 	ctx := context.Background()
-	b.Run("names", func(b *testing.B) {
+	var floor float64 // ns per listing at the floor
+	b.Run("floor", func(b *testing.B) {
 		l := live(b)
+		page, err := l.Children(ctx, root, etcdsrc.ChildrenOptions{})
+		if err != nil || len(page.Children) != wantChildren {
+			b.Fatalf("%d children, %v", len(page.Children), err)
+		}
+		cli := l.Client()
+		// One key of each child, found before the clock starts.
+		keys := make([]string, len(page.Children))
+		for i, c := range page.Children {
+			resp, err := cli.Get(ctx, c.Key, clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithLimit(1), clientv3.WithRev(page.Rev))
+			if err != nil || len(resp.Kvs) != 1 {
+				b.Fatalf("first key of %s: %v", c.Key, err)
+			}
+			keys[i] = string(resp.Kvs[0].Key)
+		}
 		before := l.RoundTrips()
 		measure(b, func() {
 			for b.Loop() {
-				page, err := l.Children(ctx, root, etcdsrc.ChildrenOptions{})
-				if err != nil || len(page.Children) != wantChildren {
-					b.Fatalf("%d children, %v", len(page.Children), err)
+				for _, k := range keys {
+					resp, err := cli.Get(ctx, k, clientv3.WithRange(k+"\x00"), clientv3.WithKeysOnly(), clientv3.WithRev(page.Rev), clientv3.WithSerializable())
+					if err != nil || len(resp.Kvs) != 1 {
+						b.Fatalf("narrow range of %s: %v", k, err)
+					}
 				}
 			}
 		})
+		floor = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 		b.ReportMetric(float64(l.RoundTrips()-before)/float64(b.N), "roundtrips/op")
 	})
-	b.Run("counts", func(b *testing.B) {
-		l := live(b)
-		before := l.RoundTrips()
-		measure(b, func() {
-			for b.Loop() {
-				page, err := l.Children(ctx, root, etcdsrc.ChildrenOptions{})
-				if err != nil || len(page.Children) != wantChildren {
-					b.Fatalf("%d children, %v", len(page.Children), err)
+	listing := func(opts etcdsrc.ChildrenOptions) func(b *testing.B) {
+		return func(b *testing.B) {
+			l := live(b)
+			before := l.RoundTrips()
+			measure(b, func() {
+				for b.Loop() {
+					page, err := l.Children(ctx, root, opts)
+					if err != nil || len(page.Children) != wantChildren {
+						b.Fatalf("%d children, %v", len(page.Children), err)
+					}
+					if opts.Counts {
+						for _, c := range page.Children {
+							if c.Count != perChild {
+								b.Fatalf("count of %s is %d, want %d", c.Key, c.Count, perChild)
+							}
+						}
+					}
 				}
-				countAll(ctx, b, l, page)
+			})
+			if floor > 0 {
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/floor, "x-floor")
 			}
-		})
-		b.ReportMetric(float64(l.RoundTrips()-before)/float64(b.N), "roundtrips/op")
-	})
+			b.ReportMetric(float64(l.RoundTrips()-before)/float64(b.N), "roundtrips/op")
+		}
+	}
+	b.Run("names", listing(etcdsrc.ChildrenOptions{}))
+	b.Run("counts", listing(etcdsrc.ChildrenOptions{Counts: true}))
 	b.Run("etcdctl-scan", func(b *testing.B) {
 		cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint(b)}, Logger: zap.NewNop()})
 		if err != nil {
@@ -186,26 +220,4 @@ func BenchmarkChildren1M(b *testing.B) {
 		})
 		b.ReportMetric(1, "roundtrips/op")
 	})
-}
-
-// countAll counts every child with a few requests in flight at once, as
-// the tree does while the level is already on screen.
-func countAll(ctx context.Context, b *testing.B, l *etcdsrc.Live, page etcdsrc.ChildPage) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	var failed atomic.Value
-	for _, c := range page.Children {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			n, err := l.Count(ctx, c.Key, page.Rev)
-			if err != nil || n != perChild {
-				failed.Store(c.Key)
-			}
-		})
-	}
-	wg.Wait()
-	if k := failed.Load(); k != nil {
-		b.Fatalf("count of %v is wrong", k)
-	}
 }

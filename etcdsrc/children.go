@@ -43,6 +43,9 @@ type folder struct {
 	prefix string
 	limit  int // children wanted, plus one to learn whether more follow
 	kids   []Child
+	// first is the first key seen of the last directory appended: what
+	// follows its name is how the guesses of its siblings are probed.
+	first string
 }
 
 // add folds one key; it returns false once enough children are known.
@@ -54,10 +57,27 @@ func (f *folder) add(key string) bool {
 			return true // more of the directory just seen
 		}
 		f.kids = append(f.kids, Child{Name: rest[:i], Key: dir, Count: -1})
+		f.first = key
 	} else {
 		f.kids = append(f.kids, Child{Name: rest, Key: key, Leaf: true, Count: 1})
 	}
-	return f.limit <= 0 || len(f.kids) < f.limit
+	return !f.full()
+}
+
+// addChild folds a child found by other means than its keys (a guess
+// probed, a sub-range listed apart), keeping a directory's count.
+func (f *folder) addChild(c Child) bool {
+	n := len(f.kids)
+	more := f.add(c.Key)
+	if len(f.kids) > n && !c.Leaf {
+		f.kids[n].Count = c.Count
+	}
+	return more
+}
+
+// full reports that the folder holds as many children as it wants.
+func (f *folder) full() bool {
+	return f.limit > 0 && len(f.kids) >= f.limit
 }
 
 // next is where the level goes on after the last child folded: past a
@@ -67,7 +87,13 @@ func (f *folder) next() string {
 	if last.Leaf {
 		return last.Key + "\x00"
 	}
-	return last.Key[:len(last.Key)-1] + "0"
+	return dirEnd(last.Key)
+}
+
+// dirEnd is the first key past the sub-tree of dir (which ends in "/"):
+// '0' is the byte after '/'.
+func dirEnd(dir string) string {
+	return dir[:len(dir)-1] + "0"
 }
 
 // childrenStart is the first key to look at for a page: the level's start,
@@ -80,7 +106,7 @@ func childrenStart(prefix, after string) string {
 			// The key equal to the prefix is the leaf with an empty name.
 			start = after + "\x00"
 		case strings.HasSuffix(after, "/"):
-			start = after[:len(after)-1] + "0"
+			start = dirEnd(after)
 		default:
 			start = after + "\x00"
 		}
@@ -92,45 +118,31 @@ func childrenStart(prefix, after string) string {
 	return start
 }
 
-func (l *Live) children(ctx context.Context, prefix string, opts ChildrenOptions) (ChildPage, error) {
-	end := clientv3.GetPrefixRangeEnd(prefix)
+// levelEnd is the end of the range [prefix, end) a level lies in; "\x00"
+// (with a start key: every key from it on) for the whole keyspace.
+func levelEnd(prefix string) string {
 	if prefix == "" {
-		end = "\x00" // with a start key: every key from it on
+		return "\x00"
 	}
+	return clientv3.GetPrefixRangeEnd(prefix)
+}
+
+// children lists a level: a step reads keys from the start until it meets
+// a directory, then the directories that likely follow it are probed
+// with narrow requests in parallel (guess.go); where the guesses end, or
+// miss, the next step goes on from there.
+func (l *Live) children(ctx context.Context, prefix string, opts ChildrenOptions) (ChildPage, error) {
+	end := levelEnd(prefix)
 	f := &folder{prefix: prefix}
 	if opts.Limit > 0 {
 		f.limit = opts.Limit + 1
 	}
 	start := childrenStart(prefix, opts.After)
 	rev := opts.Rev
+	g := newGuesser(prefix, opts.Guesses)
 
 	for !beyond(start, end) {
-		var (
-			next string
-			more bool
-			err  error
-		)
-		if l.stream.Load() != streamNo {
-			if rev == 0 {
-				// A stream tells its revision only on its last chunk, which
-				// a jump never reads: pin the listing with a one-key read.
-				resp, err := l.get(ctx, start, 0, clientv3.WithKeysOnly())
-				if err != nil {
-					return ChildPage{}, err
-				}
-				rev = resp.Header.Revision
-			}
-			next, more, err = l.streamStep(ctx, f, start, end, rev, false)
-			if err != nil && l.lagging(rev, err) {
-				next, more, err = l.streamStep(ctx, f, start, end, rev, true)
-			}
-			if err != nil && isUnimplemented(err) {
-				l.stream.Store(streamNo)
-				continue
-			}
-		} else {
-			next, more, rev, err = l.unaryStep(ctx, f, start, end, rev)
-		}
+		next, more, err := l.step(ctx, f, start, end, &rev)
 		if err != nil {
 			return ChildPage{}, err
 		}
@@ -138,6 +150,14 @@ func (l *Live) children(ctx context.Context, prefix string, opts ChildrenOptions
 			break
 		}
 		start = next
+		if last := f.kids[len(f.kids)-1]; !last.Leaf {
+			if start, err = l.guessOn(ctx, f, g, start, rev, opts.Counts); err != nil {
+				return ChildPage{}, err
+			}
+			if f.full() {
+				break
+			}
+		}
 	}
 
 	page := ChildPage{Children: f.kids, Rev: rev}
@@ -153,7 +173,55 @@ func (l *Live) children(ctx context.Context, prefix string, opts ChildrenOptions
 		}
 		page.Rev = resp.Header.Revision
 	}
+	if opts.Counts {
+		if err := l.fillCounts(ctx, page.Children, page.Rev); err != nil {
+			return ChildPage{}, err
+		}
+	}
 	return page, nil
+}
+
+// listRange folds the children of [start, end) the plain way, one step
+// after another, at rev (pinned by the first step when 0).
+func (l *Live) listRange(ctx context.Context, f *folder, start, end string, rev *int64) error {
+	for !beyond(start, end) {
+		next, more, err := l.step(ctx, f, start, end, rev)
+		if err != nil || !more {
+			return err
+		}
+		start = next
+	}
+	return nil
+}
+
+// step reads keys from start: by RangeStream until it meets a directory,
+// else one unary page. It pins *rev when it is 0. more is false when the
+// range has nothing after what was folded, or the folder is full.
+func (l *Live) step(ctx context.Context, f *folder, start, end string, rev *int64) (next string, more bool, err error) {
+	for {
+		if l.stream.Load() == streamNo {
+			next, more, *rev, err = l.unaryStep(ctx, f, start, end, *rev)
+			return next, more, err
+		}
+		if *rev == 0 {
+			// A stream tells its revision only on its last chunk, which
+			// a jump never reads: pin the listing with a one-key read.
+			resp, err := l.get(ctx, start, 0, clientv3.WithKeysOnly())
+			if err != nil {
+				return "", false, err
+			}
+			*rev = resp.Header.Revision
+		}
+		next, more, err = l.streamStep(ctx, f, start, end, *rev, false)
+		if err != nil && l.lagging(*rev, err) {
+			next, more, err = l.streamStep(ctx, f, start, end, *rev, true)
+		}
+		if err != nil && isUnimplemented(err) {
+			l.stream.Store(streamNo)
+			continue
+		}
+		return next, more, err
+	}
 }
 
 // beyond reports that start is past the end of the range [.., end).
@@ -166,19 +234,11 @@ func beyond(start, end string) bool {
 // next step) or enough children are known. more is false when the level
 // has nothing after what was folded.
 func (l *Live) streamStep(ctx context.Context, f *folder, start, end string, rev int64, linear bool) (next string, more bool, err error) {
-	sctx, cancel := l.callCtx(ctx)
-	defer cancel()
-	ch, err := l.kv.GetStream(sctx, start, l.readOpts(rev, linear, clientv3.WithRange(end), clientv3.WithKeysOnly())...)
+	ch, stop, err := l.keyStream(ctx, start, end, rev, linear)
 	if err != nil {
 		return "", false, err
 	}
-	// Cancel the stream and take what it still holds, so its goroutine
-	// can end.
-	defer func() {
-		cancel()
-		for range ch {
-		}
-	}()
+	defer stop()
 	folded := false
 	for r := range ch {
 		if err := r.Err(); err != nil {
@@ -202,6 +262,23 @@ func (l *Live) streamStep(ctx context.Context, f *folder, start, end string, rev
 	}
 	// The stream ended: the level has nothing after the last key read.
 	return "", false, nil
+}
+
+// keyStream opens a keys-only RangeStream of [start, end) at rev under
+// CommandTimeout; stop cancels it and takes what it still holds, so its
+// goroutine can end.
+func (l *Live) keyStream(ctx context.Context, start, end string, rev int64, linear bool) (clientv3.GetStreamChan, func(), error) {
+	sctx, cancel := l.callCtx(ctx)
+	ch, err := l.kv.GetStream(sctx, start, l.readOpts(rev, linear, clientv3.WithRange(end), clientv3.WithKeysOnly())...)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	return ch, func() {
+		cancel()
+		for range ch {
+		}
+	}, nil
 }
 
 // unaryStep is streamStep for servers without RangeStream: one page of
@@ -233,12 +310,7 @@ func (l *Live) Count(ctx context.Context, prefix string, rev int64) (int64, erro
 }
 
 func (l *Live) count(ctx context.Context, prefix string, rev int64) (int64, error) {
-	start := childrenStart(prefix, "")
-	end := clientv3.GetPrefixRangeEnd(prefix)
-	if prefix == "" {
-		end = "\x00"
-	}
-	resp, err := l.get(ctx, start, rev, clientv3.WithRange(end), clientv3.WithCountOnly())
+	resp, err := l.get(ctx, childrenStart(prefix, ""), rev, clientv3.WithRange(levelEnd(prefix)), clientv3.WithCountOnly())
 	if err != nil {
 		if isCompacted(err) {
 			return 0, fmt.Errorf("count %q: %w", prefix, l.compactedError(ctx, prefix, rev))

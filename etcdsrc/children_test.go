@@ -254,9 +254,11 @@ func TestChildrenRoundTrips(t *testing.T) {
 			if len(page.Children) != 25 {
 				t.Fatalf("%d children, want 25", len(page.Children))
 			}
-			// One request per directory, plus pinning and the final probe.
-			if trips := l.RoundTrips() - before; trips > 25+2 || trips < 1 {
-				t.Errorf("listing 25 children took %d round trips, want 1..27", trips)
+			// About one request per directory (a guess of a numbered
+			// successor that misses costs two), plus pinning and the
+			// final probe.
+			if trips := l.RoundTrips() - before; trips > 2*25 || trips < 1 {
+				t.Errorf("listing 25 children took %d round trips, want 1..50", trips)
 			}
 		})
 	}

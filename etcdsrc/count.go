@@ -23,6 +23,12 @@ type CountResult struct {
 // does not stop the others; once ctx ends, the prefixes not yet counted
 // fail with its error.
 func CountAll(ctx context.Context, src Source, prefixes []string, rev int64) []CountResult {
+	return countEach(ctx, prefixes, func(ctx context.Context, p string) (int64, error) { return src.Count(ctx, p, rev) })
+}
+
+// countEach runs count for every prefix, countInFlight at a time, as
+// CountAll says.
+func countEach(ctx context.Context, prefixes []string, count func(context.Context, string) (int64, error)) []CountResult {
 	out := make([]CountResult, len(prefixes))
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, countInFlight)
@@ -36,7 +42,7 @@ func CountAll(ctx context.Context, src Source, prefixes []string, rev int64) []C
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			out[i].Count, out[i].Err = src.Count(ctx, p, rev)
+			out[i].Count, out[i].Err = count(ctx, p)
 		})
 	}
 	wg.Wait()

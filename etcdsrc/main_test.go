@@ -124,3 +124,18 @@ func mustDelete(t testing.TB, cli *clientv3.Client, key string) int64 {
 	}
 	return resp.Header.Revision
 }
+
+// onBothServers runs fn against the server with RangeStream and the one
+// without, each through its own Live.
+func onBothServers(t *testing.T, fn func(t *testing.T, l *Live, cli *clientv3.Client)) {
+	for _, tc := range []struct {
+		name string
+		cli  *clientv3.Client
+	}{{"rangestream", srvCli}, {"unary-fallback", oldSrvCli}} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := NewLiveFromClient(tc.cli, DefaultConfig())
+			defer l.Close()
+			fn(t, l, tc.cli)
+		})
+	}
+}

@@ -77,59 +77,52 @@ func TestGetCompacted(t *testing.T) {
 }
 
 func TestRange(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		cli  *clientv3.Client
-	}{{"rangestream", srvCli}, {"unary-fallback", oldSrvCli}} {
-		t.Run(tc.name, func(t *testing.T) {
-			l := NewLiveFromClient(tc.cli, DefaultConfig())
-			defer l.Close()
-			clearPrefix(t, tc.cli, "/range")
-			kvs := map[string]string{}
-			for i := range 1234 {
-				kvs[fmt.Sprintf("/range/k%05d", i)] = fmt.Sprint("v", i)
-			}
-			kvs["/range/\xff"] = "last"
-			kvs["/rangex"] = "outside"
-			rev := putAll(t, tc.cli, kvs)
+	onBothServers(t, func(t *testing.T, l *Live, cli *clientv3.Client) {
+		clearPrefix(t, cli, "/range")
+		kvs := map[string]string{}
+		for i := range 1234 {
+			kvs[fmt.Sprintf("/range/k%05d", i)] = fmt.Sprint("v", i)
+		}
+		kvs["/range/\xff"] = "last"
+		kvs["/rangex"] = "outside"
+		rev := putAll(t, cli, kvs)
 
-			var got []string
-			first := true
-			gotRev, err := l.Range(testCtx(t), "/range/", 0, func(kv KeyValue) error {
-				if first {
-					// Writes during the scan must not show: it is pinned.
-					mustPut(t, tc.cli, "/range/k00000", "changed")
-					mustPut(t, tc.cli, "/range/k99999", "new")
-					first = false
-				}
-				if kv.Value == nil || string(kv.Value) != kvs[kv.Key] {
-					t.Errorf("%q = %q, want %q", kv.Key, kv.Value, kvs[kv.Key])
-				}
-				got = append(got, kv.Key)
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
+		var got []string
+		first := true
+		gotRev, err := l.Range(testCtx(t), "/range/", 0, func(kv KeyValue) error {
+			if first {
+				// Writes during the scan must not show: it is pinned.
+				mustPut(t, cli, "/range/k00000", "changed")
+				mustPut(t, cli, "/range/k99999", "new")
+				first = false
 			}
-			if gotRev != rev {
-				t.Errorf("Range read at %d, want %d", gotRev, rev)
+			if kv.Value == nil || string(kv.Value) != kvs[kv.Key] {
+				t.Errorf("%q = %q, want %q", kv.Key, kv.Value, kvs[kv.Key])
 			}
-			if len(got) != 1235 || got[0] != "/range/k00000" || got[1234] != "/range/\xff" {
-				t.Fatalf("Range gave %d keys (%q … )", len(got), got[:3])
-			}
-			for i := 1; i < len(got); i++ {
-				if got[i] <= got[i-1] {
-					t.Fatalf("out of order: %q after %q", got[i], got[i-1])
-				}
-			}
-
-			stop := errors.New("enough")
-			n := 0
-			if _, err := l.Range(testCtx(t), "/range/", 0, func(KeyValue) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
-				t.Errorf("fn's error: %v after %d keys", err, n)
-			}
+			got = append(got, kv.Key)
+			return nil
 		})
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gotRev != rev {
+			t.Errorf("Range read at %d, want %d", gotRev, rev)
+		}
+		if len(got) != 1235 || got[0] != "/range/k00000" || got[1234] != "/range/\xff" {
+			t.Fatalf("Range gave %d keys (%q … )", len(got), got[:3])
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i] <= got[i-1] {
+				t.Fatalf("out of order: %q after %q", got[i], got[i-1])
+			}
+		}
+
+		stop := errors.New("enough")
+		n := 0
+		if _, err := l.Range(testCtx(t), "/range/", 0, func(KeyValue) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+			t.Errorf("fn's error: %v after %d keys", err, n)
+		}
+	})
 }
 
 func TestRangeCompactedMidScan(t *testing.T) {

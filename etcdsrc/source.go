@@ -18,8 +18,9 @@ import (
 type Source interface {
 	// Children lists the immediate children of a directory prefix (which
 	// ends in "/", or is "" for the whole keyspace) in key order, one page
-	// at a time. Counts are not filled in (Count is -1 for directories);
-	// ask Count for them, so a level shows before it is counted.
+	// at a time. Counts are filled in only with opts.Counts (else Count is
+	// -1 for directories): ask Count for them, so a level shows before it
+	// is counted.
 	Children(ctx context.Context, prefix string, opts ChildrenOptions) (ChildPage, error)
 	// Count returns how many keys lie under prefix at revision rev (0: the
 	// current one).
@@ -53,6 +54,16 @@ type ChildrenOptions struct {
 	Limit int
 	// Rev pins the listing to a revision; 0 means the current one.
 	Rev int64
+	// Guesses are names likely to be directories of the level (the
+	// resources under a Kubernetes root, the namespaces under a namespaced
+	// resource). A source may probe them with narrow requests instead of
+	// finding each child in turn; the page is the same with or without
+	// them, a wrong guess only costs a request.
+	Guesses []string
+	// Counts asks for the key count of every directory of the page (at
+	// the page's revision) with the listing. A source that does not count
+	// leaves Count at -1; ask Count then.
+	Counts bool
 }
 
 // Child is one entry of a level.

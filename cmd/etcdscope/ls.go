@@ -46,7 +46,7 @@ func newLsCmd(a *app) *cobra.Command {
 				}
 				var entries []lsEntry
 				for i, prefix := range prefixes {
-					children, err := listLevel(ctx, s.src, prefix, s.rev)
+					children, err := listLevel(ctx, s, prefix)
 					if err != nil {
 						return err
 					}
@@ -124,13 +124,15 @@ func lsEmpty(ctx context.Context, a *app, s *session, prefix string) {
 	}
 }
 
-// listLevel reads every child of prefix at one revision (rev, or now),
-// then counts the directories at that revision.
-func listLevel(ctx context.Context, src etcdsrc.Source, prefix string, rev int64) ([]etcdsrc.Child, error) {
+// listLevel reads every child of prefix with its key count at one
+// revision (rev, or now). The names a Kubernetes level likely holds are
+// handed to the source as guesses, which it may probe in parallel.
+func listLevel(ctx context.Context, s *session, prefix string) ([]etcdsrc.Child, error) {
+	guesses := etcdsrc.KubeGuesses(ctx, s.src, decode.NewCatalog(), s.rootOf(prefix), prefix, s.rev)
 	var children []etcdsrc.Child
-	opts := etcdsrc.ChildrenOptions{Limit: 1000, Rev: rev}
+	opts := etcdsrc.ChildrenOptions{Limit: 1000, Rev: s.rev, Guesses: guesses, Counts: true}
 	for {
-		page, err := src.Children(ctx, prefix, opts)
+		page, err := s.src.Children(ctx, prefix, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -141,6 +143,7 @@ func listLevel(ctx context.Context, src etcdsrc.Source, prefix string, rev int64
 		}
 		opts.After = page.Children[len(page.Children)-1].Key
 	}
+	// A source that does not count with the listing leaves it to Count.
 	var dirs []string
 	var at []int
 	for i := range children {
@@ -148,10 +151,12 @@ func listLevel(ctx context.Context, src etcdsrc.Source, prefix string, rev int64
 			children[i].Count = 1
 			continue
 		}
-		dirs = append(dirs, children[i].Key)
-		at = append(at, i)
+		if children[i].Count < 0 {
+			dirs = append(dirs, children[i].Key)
+			at = append(at, i)
+		}
 	}
-	for j, r := range etcdsrc.CountAll(ctx, src, dirs, opts.Rev) {
+	for j, r := range etcdsrc.CountAll(ctx, s.src, dirs, opts.Rev) {
 		if r.Err != nil {
 			return nil, r.Err // it names the prefix
 		}
