@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -55,9 +56,6 @@ func WithRoot(root string) Option {
 type Decoder struct {
 	decrypter Decrypter
 	root      string
-	// kinds tells the type of a value that carries none readable (still
-	// encrypted, or broken) from its key.
-	kinds *Catalog
 	// types knows every built-in type plus the API server's CRD and
 	// APIService types, and builds an API group's types on the first
 	// value of it, so a one-shot decode does not register hundreds of
@@ -70,7 +68,7 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder configured by opts.
 func NewDecoder(opts ...Option) *Decoder {
-	d := &Decoder{root: DefaultRoot, kinds: NewCatalog()}
+	d := &Decoder{root: DefaultRoot}
 	d.proto = protobuf.NewSerializer(d.types, d.types)
 	d.cbor = cbor.NewSerializer(d.types, d.types)
 	for _, o := range opts {
@@ -103,10 +101,15 @@ func (d *Decoder) Decode(key string, value []byte, meta *KeyMeta) Value {
 	return v
 }
 
+// builtinKinds tells the type of a value that carries none readable
+// (still encrypted, or broken) from its key. It is built on the first such
+// value, not with every Decoder, and never changed, so decoders share it.
+var builtinKinds = sync.OnceValue(NewCatalog)
+
 // kindOfKey tells the type of a Kubernetes value whose bytes tell none
 // (still encrypted, or broken) from its key.
 func (d *Decoder) kindOfKey(key string) (apiVersion, kind string) {
-	if _, k, ok := d.kinds.ParseKey(key, d.root); ok {
+	if _, k, ok := builtinKinds().ParseKey(key, d.root); ok {
 		return k.APIVersion(), k.Kind
 	}
 	return "", ""

@@ -11,7 +11,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/etcdscope/etcdscope/cmd/etcdscope/internal/initgc"
+	// Imported for its init: Prometheus registrations wait until gathered.
+	_ "github.com/etcdscope/etcdscope/cmd/etcdscope/internal/lazymetrics"
 )
+
+// init runs after every other package's: the collector kept off while
+// they initialized goes back on.
+func init() { initgc.Restore() }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
