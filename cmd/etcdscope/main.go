@@ -13,13 +13,16 @@ import (
 	"syscall"
 
 	"github.com/etcdscope/etcdscope/cmd/etcdscope/internal/initgc"
-	// Imported for its init: Prometheus registrations wait until gathered.
-	_ "github.com/etcdscope/etcdscope/cmd/etcdscope/internal/lazymetrics"
+	"github.com/etcdscope/etcdscope/cmd/etcdscope/internal/lazymetrics"
 )
 
 // init runs after every other package's: the collector kept off while
-// they initialized goes back on.
-func init() { initgc.Restore() }
+// they initialized goes back on, and the Prometheus registrations they
+// made are registered on first use.
+func init() {
+	initgc.Restore()
+	lazymetrics.Settle()
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))

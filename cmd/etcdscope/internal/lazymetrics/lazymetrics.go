@@ -10,8 +10,12 @@
 //
 // Importing this package replaces prometheus.DefaultRegisterer and
 // prometheus.DefaultGatherer with one registry that keeps the collectors
-// it is given and registers them with the default registry, in order, on
-// the first Gather or Unregister. Go initializes packages in import-path
+// registered while packages initialize and registers them with the
+// default registry, in order, on the first use after Settle (package
+// main's init calls it): a Register, Unregister or Gather. From then on it
+// is the default registry, so code that registers at run time and reads
+// AlreadyRegisteredError (promhttp's handler, built for each embedded
+// server) sees what it would have. Go initializes packages in import-path
 // order as soon as their imports are, so this package (which imports only
 // Prometheus) runs right after Prometheus and before the etcd server's
 // packages, whose paths sort after it; a test in package main holds that.
@@ -34,7 +38,9 @@ type registry struct {
 	mu       sync.Mutex
 	pending  []prometheus.Collector
 	deferred int
-	flushed  bool
+	// settled is set when package initialization is over: the next use
+	// registers what is pending.
+	settled bool
 	// err is the first error registering the pending collectors met: a
 	// registration that would have failed at init fails every Gather.
 	err error
@@ -52,18 +58,21 @@ var (
 	_ prometheus.Gatherer   = (*registry)(nil)
 )
 
-// Register keeps c until the first Gather, then registers it. Errors a
-// registration would give (an invalid or duplicate collector) show at
-// the first Gather rather than here.
+// Register keeps c while packages initialize; errors a registration
+// then would give (an invalid or duplicate collector, a panic in
+// MustRegister) show at the first Gather instead. After Settle it
+// registers what is pending, then c, and returns c's registration error.
 func (r *registry) Register(c prometheus.Collector) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.flushed {
-		return r.reg.Register(c)
+	if !r.settled {
+		r.pending = append(r.pending, c)
+		r.deferred++
+		r.mu.Unlock()
+		return nil
 	}
-	r.pending = append(r.pending, c)
-	r.deferred++
-	return nil
+	r.flushLocked()
+	r.mu.Unlock()
+	return r.reg.Register(c)
 }
 
 // MustRegister registers each collector as Register does, and panics on
@@ -95,11 +104,8 @@ func (r *registry) Gather() ([]*dto.MetricFamily, error) {
 	return mfs, errors.Join(err, gatherErr)
 }
 
+// flushLocked registers what is pending, in order.
 func (r *registry) flushLocked() error {
-	if r.flushed {
-		return r.err
-	}
-	r.flushed = true
 	for _, c := range r.pending {
 		if err := r.reg.Register(c); err != nil && r.err == nil {
 			r.err = err
@@ -107,6 +113,15 @@ func (r *registry) flushLocked() error {
 	}
 	r.pending = nil
 	return r.err
+}
+
+// Settle ends the deferral: the next use of the default registerer or
+// gatherer registers what is pending. Package main's init calls it, after
+// every other package's init.
+func Settle() {
+	defaults.mu.Lock()
+	defer defaults.mu.Unlock()
+	defaults.settled = true
 }
 
 // Deferred reports how many collectors were registered through the

@@ -42,7 +42,8 @@ func TestGatherRegistersWhatWaited(t *testing.T) {
 	if !slices.Equal(names, []string{"a_total", "b_total"}) {
 		t.Errorf("gathered %v", names)
 	}
-	// Afterwards registrations go straight through, errors and all.
+	// Once settled, registrations go straight through, errors and all.
+	r.settled = true
 	if err := r.Register(counter("c_total")); err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +69,40 @@ func TestDuplicateFailsTheGather(t *testing.T) {
 	}
 	if _, err := families(t, r); err == nil {
 		t.Error("the second gather forgot the error")
+	}
+}
+
+// TestSettledSeesWhatWaited: after Settle a registration first registers
+// what waited, so code that registers at run time and reads
+// AlreadyRegisteredError (promhttp's handler) finds the collector there.
+func TestSettledSeesWhatWaited(t *testing.T) {
+	r := newTestRegistry()
+	first := counter("a_total")
+	r.MustRegister(first, counter("b_total"))
+	r.settled = true
+	var already prometheus.AlreadyRegisteredError
+	if err := r.Register(counter("a_total")); !errors.As(err, &already) || already.ExistingCollector != first {
+		t.Fatalf("registering a_total after Settle: %v, want AlreadyRegisteredError holding the first", err)
+	}
+	if len(r.pending) != 0 {
+		t.Errorf("%d still pending", len(r.pending))
+	}
+	if names, err := families(t, r); err != nil || !slices.Equal(names, []string{"a_total", "b_total"}) {
+		t.Errorf("gathered %v, %v", names, err)
+	}
+}
+
+// TestGatherDuringInit: what is registered after a gather, before
+// Settle, waits for the next one.
+func TestGatherDuringInit(t *testing.T) {
+	r := newTestRegistry()
+	r.MustRegister(counter("a_total"))
+	if names, _ := families(t, r); len(names) != 1 {
+		t.Fatalf("gathered %v", names)
+	}
+	r.MustRegister(counter("b_total"))
+	if names, _ := families(t, r); !slices.Equal(names, []string{"a_total", "b_total"}) {
+		t.Errorf("gathered %v, want a_total and b_total", names)
 	}
 }
 
