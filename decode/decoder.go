@@ -9,17 +9,14 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/cbor"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
-	apiregistrationv1beta1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1beta1"
+
+	"github.com/etcdscope/etcdscope/decode/kubescheme"
 )
 
 // The first bytes that name a stored value's encoding.
@@ -59,43 +56,21 @@ func WithRoot(root string) Option {
 type Decoder struct {
 	decrypter Decrypter
 	root      string
-	// kinds tells the type of a value that carries none readable (still
-	// encrypted, or broken) from its key.
-	kinds     *Catalog
-	scheme    *runtime.Scheme
-	schemeErr error
-	proto     *protobuf.Serializer
-	cbor      runtime.Serializer
+	// types knows every built-in type plus the API server's CRD and
+	// APIService types, and builds an API group's types on the first
+	// value of it, so a one-shot decode does not register hundreds of
+	// types it never meets. Its schemes are ours rather than client-go's
+	// global one, so no other package can alter what we decode.
+	types kubescheme.Types
+	proto *protobuf.Serializer
+	cbor  runtime.Serializer
 }
-
-// storageScheme knows every built-in group-version of k8s.io/api plus the
-// API server's own CRD and APIService types. It is built once, never
-// changed afterwards, and is ours rather than client-go's global scheme so
-// no other package can alter what we decode.
-var storageScheme = sync.OnceValues(func() (*runtime.Scheme, error) {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{
-		clientgoscheme.AddToScheme,
-		apiextensionsv1.AddToScheme,
-		apiextensionsv1beta1.AddToScheme,
-		apiregistrationv1.AddToScheme,
-		apiregistrationv1beta1.AddToScheme,
-	} {
-		if err := add(s); err != nil {
-			return nil, fmt.Errorf("build type scheme: %w", err)
-		}
-	}
-	return s, nil
-})
 
 // NewDecoder returns a Decoder configured by opts.
 func NewDecoder(opts ...Option) *Decoder {
-	d := &Decoder{root: DefaultRoot, kinds: NewCatalog()}
-	d.scheme, d.schemeErr = storageScheme()
-	if d.schemeErr == nil {
-		d.proto = protobuf.NewSerializer(d.scheme, d.scheme)
-		d.cbor = cbor.NewSerializer(d.scheme, d.scheme)
-	}
+	d := &Decoder{root: DefaultRoot}
+	d.proto = protobuf.NewSerializer(d.types, d.types)
+	d.cbor = cbor.NewSerializer(d.types, d.types)
 	for _, o := range opts {
 		o(d)
 	}
@@ -126,10 +101,15 @@ func (d *Decoder) Decode(key string, value []byte, meta *KeyMeta) Value {
 	return v
 }
 
+// builtinKinds tells the type of a value that carries none readable
+// (still encrypted, or broken) from its key. It is built on the first such
+// value, not with every Decoder, and never changed, so decoders share it.
+var builtinKinds = sync.OnceValue(NewCatalog)
+
 // kindOfKey tells the type of a Kubernetes value whose bytes tell none
 // (still encrypted, or broken) from its key.
 func (d *Decoder) kindOfKey(key string) (apiVersion, kind string) {
-	if _, k, ok := d.kinds.ParseKey(key, d.root); ok {
+	if _, k, ok := builtinKinds().ParseKey(key, d.root); ok {
 		return k.APIVersion(), k.Kind
 	}
 	return "", ""
@@ -275,9 +255,6 @@ func (d *Decoder) decodePlain(v *Value, b []byte, rev int64) {
 }
 
 func (d *Decoder) decodeProtobuf(v *Value, b []byte, rev int64) error {
-	if d.schemeErr != nil {
-		return d.schemeErr
-	}
 	obj, gvk, err := d.proto.Decode(b, nil, nil)
 	if gvk != nil {
 		v.APIVersion, v.Kind = gvk.GroupVersion().String(), gvk.Kind
@@ -321,9 +298,6 @@ func (d *Decoder) decodeProtobuf(v *Value, b []byte, rev int64) error {
 }
 
 func (d *Decoder) decodeCBOR(v *Value, b []byte, rev int64) error {
-	if d.schemeErr != nil {
-		return d.schemeErr
-	}
 	u := &unstructured.Unstructured{}
 	if _, _, err := d.cbor.Decode(b, nil, u); err != nil {
 		return err

@@ -124,9 +124,6 @@ func (m *Metadata) fromObject(apiVersion, kind string, obj json.RawMessage) {
 }
 
 func (d *Decoder) metaCBOR(m *Metadata, b []byte) error {
-	if d.schemeErr != nil {
-		return d.schemeErr
-	}
 	// The library offers no partial decode that checks the value as the
 	// serializer does; only the JSON encoding of the whole is saved.
 	u := &unstructured.Unstructured{}
@@ -170,7 +167,7 @@ func nodeOf(v any, depth int) *jsonNode {
 // 1. Only a value that reads cleanly takes this way: anything else (a
 // broken value) is decoded whole, so its error is the one Decode gives.
 func (d *Decoder) metaProtobuf(m *Metadata, b []byte) {
-	if d.schemeErr == nil && d.metaProtobufFast(m, b) {
+	if d.metaProtobufFast(m, b) {
 		return
 	}
 	var v Value
@@ -197,7 +194,11 @@ func (d *Decoder) metaProtobufFast(m *Metadata, b []byte) bool {
 	if gvk.Kind == "" || gvk.Version == "" {
 		return false
 	}
-	if !d.known(gvk) {
+	known, err := d.known(gvk)
+	if err != nil {
+		return false
+	}
+	if !known {
 		// Rare: read as Decode reads it, so both say the same.
 		partial, err := partialObject(tm.APIVersion, tm.Kind, raw, 0)
 		if err != nil {
@@ -249,15 +250,19 @@ func readEnvelope(b []byte) (tm runtime.TypeMeta, raw []byte, ok bool) {
 }
 
 // known reports whether the scheme decodes gvk, as the serializer's
-// object creation decides it.
-func (d *Decoder) known(gvk schema.GroupVersionKind) bool {
-	if d.scheme.Recognizes(gvk) {
-		return true
+// object creation decides it. The error is a failure to build the types,
+// which Decode reports as the value's error.
+func (d *Decoder) known(gvk schema.GroupVersionKind) (bool, error) {
+	if d.types.Recognizes(gvk) {
+		return true, nil
 	}
 	// Unversioned kinds are known under any version; New is the only
 	// way to ask, and only types this build does not know get here.
-	_, err := d.scheme.New(gvk)
-	return err == nil
+	_, err := d.types.New(gvk)
+	if runtime.IsNotRegisteredError(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // metaFieldNumbers are the ObjectMeta fields Metadata keeps: name 1,

@@ -11,7 +11,18 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/etcdscope/etcdscope/cmd/etcdscope/internal/initgc"
+	"github.com/etcdscope/etcdscope/cmd/etcdscope/internal/lazymetrics"
 )
+
+// init runs after every other package's: the collector kept off while
+// they initialized goes back on, and the Prometheus registrations they
+// made are registered on first use.
+func init() {
+	initgc.Restore()
+	lazymetrics.Settle()
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -74,16 +72,17 @@ func WriteDemoConfig(path string, resources []string) (*Config, error) {
 	if _, err := rand.Read(secret); err != nil {
 		return nil, fmt.Errorf("generate demo key: %w", err)
 	}
-	ec := apiserverv1.EncryptionConfiguration{
-		TypeMeta: metav1.TypeMeta{APIVersion: apiserverv1.SchemeGroupVersion.String(), Kind: "EncryptionConfiguration"},
-		Resources: []apiserverv1.ResourceConfiguration{{
+	ec := fileConfig{
+		APIVersion: configAPIVersion,
+		Kind:       configKind,
+		Resources: []fileResources{{
 			Resources: append([]string(nil), resources...),
-			Providers: []apiserverv1.ProviderConfiguration{
-				{AESCBC: &apiserverv1.AESConfiguration{Keys: []apiserverv1.Key{{
+			Providers: []fileProvider{
+				{AESCBC: &fileKeys{Keys: []fileKey{{
 					Name:   DemoKeyName,
 					Secret: base64.StdEncoding.EncodeToString(secret),
 				}}}},
-				{Identity: &apiserverv1.IdentityConfiguration{}},
+				{Identity: &fileIdentity{}},
 			},
 		}},
 	}

@@ -18,9 +18,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/selection"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/etcdscope/etcdscope/decode"
+	"github.com/etcdscope/etcdscope/decode/kubescheme"
 )
 
 // The fields a field selector may name.
@@ -173,7 +173,7 @@ func HasPhase(kind decode.Kind) bool {
 	if kind.CRD {
 		return false
 	}
-	obj, err := clientgoscheme.Scheme.New(schema.GroupVersionKind{Group: kind.Group, Version: kind.Version, Kind: kind.Kind})
+	obj, err := kubescheme.Types{}.New(schema.GroupVersionKind{Group: kind.Group, Version: kind.Version, Kind: kind.Kind})
 	if err != nil {
 		return false
 	}

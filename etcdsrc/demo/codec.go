@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"fmt"
 
-	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/cbor"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
-	clientscheme "k8s.io/client-go/kubernetes/scheme"
-	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+
+	"github.com/etcdscope/etcdscope/decode/kubescheme"
 )
 
 // codecs holds the serializers kube-apiserver stores with: protobuf for
@@ -27,14 +26,8 @@ type codecs struct {
 
 func newCodecs() (*codecs, error) {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{
-		clientscheme.AddToScheme,
-		apiextensionsv1beta1.AddToScheme,
-		apiregistrationv1.AddToScheme,
-	} {
-		if err := add(s); err != nil {
-			return nil, fmt.Errorf("build type scheme: %w", err)
-		}
+	if err := kubescheme.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("build type scheme: %w", err)
 	}
 	return &codecs{
 		scheme: s,
