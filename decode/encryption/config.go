@@ -1,15 +1,11 @@
 // Package encryption decrypts values that kube-apiserver encrypted at rest,
 // given the EncryptionConfiguration (apiserver.config.k8s.io/v1) it ran with.
 //
-// The file is decoded as the API server decodes it (types that mirror
-// k8s.io/apiserver's v1 config types, strict decoding), and the aescbc,
-// aesgcm and secretbox keys open values in the layout of its value
-// transformers, with the standard library's and x/crypto's ciphers; the
-// tests hold both to k8s.io/apiserver's own. That package is not linked:
-// its init registers metrics and links component-base's registry and
-// feature gates, a cost every command paid at start. Nor is the
-// apiserver's whole-file loader used: it refuses KMS v1 providers and
-// dials KMS v2 plugin sockets, which a tool reading etcd must not do.
+// The file is parsed with k8s.io/apiserver's own config types, strict
+// decoding and validation, and the aescbc, aesgcm and secretbox providers are
+// built from its own value transformers; no cryptography is written here.
+// The apiserver's whole-file loader is not used: it refuses KMS v1 providers
+// and dials KMS v2 plugin sockets, which a tool reading etcd must not do.
 // KMS entries are recorded so their values can be named, and stay encrypted.
 //
 // Which key decrypts a value: the value's prefix names the provider and the
@@ -29,15 +25,24 @@
 package encryption
 
 import (
+	"crypto/aes"
 	"encoding/base64"
 	"fmt"
 	"os"
+	"sigs.k8s.io/yaml"
 	"slices"
 	"strings"
+	"sync"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/yaml"
+	"k8s.io/apiserver/pkg/apis/apiserver"
+	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
+	"k8s.io/apiserver/pkg/storage/value"
+	aestransformer "k8s.io/apiserver/pkg/storage/value/encrypt/aes"
+	"k8s.io/apiserver/pkg/storage/value/encrypt/secretbox"
 )
 
 // The provider names as value prefixes and Providers spell them.
@@ -82,11 +87,24 @@ type provider struct {
 
 // namedKey is one key of an aescbc, aesgcm or secretbox provider.
 type namedKey struct {
-	provider *provider
-	name     string
-	field    string
-	sealer   sealer
+	provider    *provider
+	name        string
+	field       string
+	transformer value.Transformer
 }
+
+// codecs decodes config files strictly into the apiserver's internal types,
+// with the v1 defaults applied, as kube-apiserver itself does.
+var codecs = sync.OnceValues(func() (serializer.CodecFactory, error) {
+	scheme := runtime.NewScheme()
+	if err := apiserver.AddToScheme(scheme); err != nil {
+		return serializer.CodecFactory{}, fmt.Errorf("register apiserver config types: %w", err)
+	}
+	if err := apiserverv1.AddToScheme(scheme); err != nil {
+		return serializer.CodecFactory{}, fmt.Errorf("register apiserver config v1 types: %w", err)
+	}
+	return serializer.NewCodecFactory(scheme, serializer.EnableStrict), nil
+})
 
 // LoadConfig reads and validates a kube-apiserver EncryptionConfiguration
 // file and builds the transformers of its providers. Errors name the file
@@ -118,9 +136,17 @@ func parseConfig(path string, data []byte) (*Config, error) {
 	if m, ok := doc.(map[string]any); !ok || m["kind"] == nil || m["apiVersion"] == nil {
 		return nil, fmt.Errorf("not an EncryptionConfiguration: want YAML with apiVersion: apiserver.config.k8s.io/v1 and kind: EncryptionConfiguration")
 	}
-	ec, err := decodeFile(data)
+	cf, err := codecs()
 	if err != nil {
 		return nil, err
+	}
+	obj, gvk, err := cf.UniversalDecoder().Decode(data, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	ec, ok := obj.(*apiserver.EncryptionConfiguration)
+	if !ok {
+		return nil, fmt.Errorf("the file holds %s, not an EncryptionConfiguration", gvk.Kind)
 	}
 	if errs := validate(ec); len(errs) > 0 {
 		return nil, errs.ToAggregate()
@@ -132,7 +158,7 @@ func parseConfig(path string, data []byte) (*Config, error) {
 // apiserver's own validator is not used: it drags in the CEL runtime for
 // other config kinds, and it prints a whole provider, secrets included, when
 // an entry names two providers at once.
-func validate(ec *fileConfig) field.ErrorList {
+func validate(ec *apiserver.EncryptionConfiguration) field.ErrorList {
 	var errs field.ErrorList
 	root := field.NewPath("resources")
 	if len(ec.Resources) == 0 {
@@ -158,7 +184,7 @@ func validate(ec *fileConfig) field.ErrorList {
 	return errs
 }
 
-func validateProvider(pc fileProvider, fp *field.Path) field.ErrorList {
+func validateProvider(pc apiserver.ProviderConfiguration, fp *field.Path) field.ErrorList {
 	var set []string
 	var errs field.ErrorList
 	if pc.AESCBC != nil {
@@ -194,7 +220,7 @@ func validateProvider(pc fileProvider, fp *field.Path) field.ErrorList {
 	return append(errs, field.Invalid(fp, strings.Join(set, ", "), "one provider per list item"))
 }
 
-func validateKeys(keys []fileKey, fp *field.Path, sizes ...int) field.ErrorList {
+func validateKeys(keys []apiserver.Key, fp *field.Path, sizes ...int) field.ErrorList {
 	var errs field.ErrorList
 	if len(keys) == 0 {
 		return append(errs, field.Required(fp, "at least one key is required"))
@@ -221,7 +247,7 @@ func validateKeys(keys []fileKey, fp *field.Path, sizes ...int) field.ErrorList 
 	return errs
 }
 
-func build(path string, ec *fileConfig) (*Config, error) {
+func build(path string, ec *apiserver.EncryptionConfiguration) (*Config, error) {
 	c := &Config{path: path, byResource: map[schema.GroupResource][]*provider{}}
 	anyResource := schema.GroupResource{Group: "*", Resource: "*"}
 	for i, rc := range ec.Resources {
@@ -280,14 +306,33 @@ func patternOf(gr schema.GroupResource) string {
 	return gr.String()
 }
 
-func buildProvider(fieldPath string, pc fileProvider) (*provider, error) {
+func buildProvider(fieldPath string, pc apiserver.ProviderConfiguration) (*provider, error) {
 	switch {
 	case pc.AESCBC != nil:
-		return buildKeys(fieldPath, ProviderAESCBC, pc.AESCBC.Keys, newCBCKey)
+		return buildKeys(fieldPath, ProviderAESCBC, pc.AESCBC.Keys, func(secret []byte) (value.Transformer, error) {
+			block, err := aes.NewCipher(secret)
+			if err != nil {
+				return nil, err
+			}
+			return aestransformer.NewCBCTransformer(block), nil
+		})
 	case pc.AESGCM != nil:
-		return buildKeys(fieldPath, ProviderAESGCM, pc.AESGCM.Keys, newGCMKey)
+		return buildKeys(fieldPath, ProviderAESGCM, pc.AESGCM.Keys, func(secret []byte) (value.Transformer, error) {
+			block, err := aes.NewCipher(secret)
+			if err != nil {
+				return nil, err
+			}
+			return aestransformer.NewGCMTransformer(block)
+		})
 	case pc.Secretbox != nil:
-		return buildKeys(fieldPath, ProviderSecretbox, pc.Secretbox.Keys, newSecretboxKey)
+		return buildKeys(fieldPath, ProviderSecretbox, pc.Secretbox.Keys, func(secret []byte) (value.Transformer, error) {
+			var key [32]byte
+			if len(secret) != len(key) {
+				return nil, fmt.Errorf("secretbox needs a 32-byte key, got %d bytes", len(secret))
+			}
+			copy(key[:], secret)
+			return secretbox.NewSecretboxTransformer(key), nil
+		})
 	case pc.KMS != nil:
 		return &provider{field: fieldPath + ".kms", kind: ProviderKMS, kmsName: pc.KMS.Name, kmsAPIVersion: pc.KMS.APIVersion}, nil
 	case pc.Identity != nil:
@@ -296,7 +341,7 @@ func buildProvider(fieldPath string, pc fileProvider) (*provider, error) {
 	return nil, fmt.Errorf("%s: names no provider", fieldPath)
 }
 
-func buildKeys(fieldPath, kind string, keys []fileKey, newSealer func([]byte) (sealer, error)) (*provider, error) {
+func buildKeys(fieldPath, kind string, keys []apiserver.Key, newTransformer func([]byte) (value.Transformer, error)) (*provider, error) {
 	p := &provider{field: fieldPath + "." + kind, kind: kind}
 	for i, k := range keys {
 		kf := fmt.Sprintf("%s.keys[%d]", p.field, i)
@@ -304,11 +349,11 @@ func buildKeys(fieldPath, kind string, keys []fileKey, newSealer func([]byte) (s
 		if err != nil {
 			return nil, fmt.Errorf("%s.secret: not base64: %w", kf, err)
 		}
-		sl, err := newSealer(secret)
+		t, err := newTransformer(secret)
 		if err != nil {
 			return nil, fmt.Errorf("%s.secret: %w", kf, err)
 		}
-		p.keys = append(p.keys, &namedKey{provider: p, name: k.Name, field: kf, sealer: sl})
+		p.keys = append(p.keys, &namedKey{provider: p, name: k.Name, field: kf, transformer: t})
 	}
 	return p, nil
 }

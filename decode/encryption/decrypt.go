@@ -2,8 +2,11 @@ package encryption
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+
+	"k8s.io/apiserver/pkg/storage/value"
 
 	"github.com/etcdscope/etcdscope/decode"
 )
@@ -128,11 +131,13 @@ func appendKeys(dst []*namedKey, p *provider, kind, name string) []*namedKey {
 }
 
 // open tries each candidate key in order; the first that opens the value
-// wins. aesgcm authenticates the etcd key along with the data.
+// wins.
 func (c *Config) open(key string, p prefix, keys []*namedKey) ([]byte, error) {
+	ctx := context.Background()
+	authData := value.DefaultContext(key)
 	var errs []error
 	for _, k := range keys {
-		out, err := k.sealer.open(p.payload, []byte(key))
+		out, err := k.open(ctx, p.payload, authData)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("with %s of %s: %w", k.field, c.path, err))
 			continue
@@ -141,6 +146,38 @@ func (c *Config) open(key string, p prefix, keys []*namedKey) ([]byte, error) {
 	}
 	return nil, errors.Join(errs...)
 }
+
+// open runs the apiserver transformer with clearer errors than it gives for
+// short or unauthenticated data.
+func (k *namedKey) open(ctx context.Context, payload []byte, authData value.Context) ([]byte, error) {
+	if k.provider.kind == ProviderSecretbox && len(payload) >= secretboxMinLen {
+		// The transformer reports every failure to open as "output array
+		// was not large enough", which misleads.
+		out, _, err := k.transformer.TransformFromStorage(ctx, payload, authData)
+		if err != nil {
+			return nil, errors.New("message authentication failed (wrong key or altered data)")
+		}
+		return out, nil
+	}
+	out, _, err := k.transformer.TransformFromStorage(ctx, payload, authData)
+	if err != nil {
+		if k.provider.kind == ProviderAESGCM && err.Error() == "cipher: message authentication failed" {
+			return nil, errors.New("message authentication failed (wrong key, altered data, or a value read under another etcd key)")
+		}
+		return nil, err
+	}
+	// aescbc does not authenticate: a wrong key passes its padding check
+	// about once in 256 tries and yields noise. What the API server
+	// encrypts is always an encoded object, so noise is a wrong key.
+	if k.provider.kind == ProviderAESCBC && !looksEncoded(out) {
+		return nil, errors.New("the plaintext is not an encoded object (wrong key or altered data)")
+	}
+	return out, nil
+}
+
+// secretboxMinLen is secretbox's nonce plus its Poly1305 tag: shorter data
+// is truncated, and the transformer says so itself.
+const secretboxMinLen = 24 + 16
 
 // looksEncoded reports whether a plaintext starts like a value the API
 // server writes: the protobuf envelope, JSON, CBOR's self-describe tag, or
@@ -206,7 +243,7 @@ func (c *Config) Encrypt(key string, plaintext []byte) ([]byte, error) {
 		return nil, fmt.Errorf("encrypt %q: %s has no keys", key, p.field)
 	}
 	k := p.keys[0]
-	out, err := k.sealer.seal(plaintext, []byte(key))
+	out, err := k.transformer.TransformToStorage(context.Background(), plaintext, value.DefaultContext(key))
 	if err != nil {
 		return nil, fmt.Errorf("encrypt %q with %s: %w", key, k.field, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -72,17 +74,16 @@ func WriteDemoConfig(path string, resources []string) (*Config, error) {
 	if _, err := rand.Read(secret); err != nil {
 		return nil, fmt.Errorf("generate demo key: %w", err)
 	}
-	ec := fileConfig{
-		APIVersion: configAPIVersion,
-		Kind:       configKind,
-		Resources: []fileResources{{
+	ec := apiserverv1.EncryptionConfiguration{
+		TypeMeta: metav1.TypeMeta{APIVersion: apiserverv1.SchemeGroupVersion.String(), Kind: "EncryptionConfiguration"},
+		Resources: []apiserverv1.ResourceConfiguration{{
 			Resources: append([]string(nil), resources...),
-			Providers: []fileProvider{
-				{AESCBC: &fileKeys{Keys: []fileKey{{
+			Providers: []apiserverv1.ProviderConfiguration{
+				{AESCBC: &apiserverv1.AESConfiguration{Keys: []apiserverv1.Key{{
 					Name:   DemoKeyName,
 					Secret: base64.StdEncoding.EncodeToString(secret),
 				}}}},
-				{Identity: &fileIdentity{}},
+				{Identity: &apiserverv1.IdentityConfiguration{}},
 			},
 		}},
 	}
