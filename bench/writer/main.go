@@ -124,4 +124,6 @@ func run(endpoint, prefix string, rate, total int, clean bool) error {
 func keyDir(prefix string, ns int) string { return fmt.Sprintf("%sns%02d/", prefix, ns) }
 
 // key is the writer's i'th key.
-func key(prefix string, i int) string { return fmt.Sprintf("%sw-%07d", keyDir(prefix, i%namespaces), i) }
+func key(prefix string, i int) string {
+	return fmt.Sprintf("%sw-%07d", keyDir(prefix, i%namespaces), i)
+}
