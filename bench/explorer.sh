@@ -47,7 +47,8 @@ PHASE=$WORK/explorer-phase
 echo start > "$PHASE"
 (
 	while [ -r "/proc/$PID/status" ]; do
-		awk -v phase="$(cat "$PHASE")" '/^RssAnon:/ { a = $2 } /^VmHWM:/ { h = $2 } END { if (a) print phase, a, h }' "/proc/$PID/status" 2>/dev/null || true
+		ph=$(cat "$PHASE")
+		awk -v phase="${ph:-between}" '/^RssAnon:/ { a = $2 } /^VmHWM:/ { h = $2 } END { if (a) print phase, a, h }' "/proc/$PID/status" 2>/dev/null || true
 		sleep 0.05
 	done
 ) >> "$RSS" &
