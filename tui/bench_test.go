@@ -124,7 +124,7 @@ var seedKeyPress sync.Once
 
 // seedBenchLevel writes the benchmark's ConfigMaps under /benchkeys,
 // which no test reads, once per process.
-func seedBenchLevel(b *testing.B) {
+func seedBenchLevel(b testing.TB) {
 	b.Helper()
 	var err error
 	seedKeyPress.Do(func() {
