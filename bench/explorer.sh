@@ -88,19 +88,20 @@ if [ "$MODE" = list ]; then
 	echo list > "$PHASE"
 	keys : c m Enter
 	until_screen 300 'configmaps \(all namespaces\) [0-9,]+'
+	screen > "$WORK/explorer-list-screen.txt"
+	items=$(grep -Eo 'configmaps \(all namespaces\) [0-9,]+' "$WORK/explorer-list-screen.txt" | awk '{ print $NF }' | head -1)
 	sleep 1
 	for _ in 1 2 3 4 5; do
 		keys -N 100 j
 		sleep 0.3
 	done
-	keys -N 20 pgdown
+	keys -N 20 NPage
 	sleep 0.5
 	keys G
 	sleep 1
 	keys g / c m - 0 0 1 2 Enter
 	sleep 2
-	screen > "$WORK/explorer-list-screen.txt"
-	items=$(grep -Eo 'configmaps \(all namespaces\) [0-9,/]+' "$WORK/explorer-list-screen.txt" | awk '{ n = split($NF, f, "/"); print f[n] }' | head -1)
+	screen > "$WORK/explorer-list-screen-end.txt"
 	keys q
 	sleep 1
 	kill "$sampler" 2>/dev/null || true
@@ -126,12 +127,12 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 done
 keys G
 sleep 1
-keys G enter
+keys G Enter
 sleep 1
 keys Tab g
 sleep 0.5
 keys -N 40 j
-keys enter
+keys Enter
 sleep 1
 keys Tab
 # Back to the top, res00 folded, res07 open, and watch /registry/.
