@@ -170,6 +170,9 @@ if quick; then
 else
 	echo "bench/run.sh: $KEYS keys, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(($(date +%s) - started)) s"
 fi
+# The parts in the issue's order, each part's rows in the order written.
+awk -F '\t' 'BEGIN { split("listing startup explorer decode snapshot stats", o, " "); for (i in o) rank[o[i]] = i }
+	{ printf "%d\t%06d\t%s\n", (($1 in rank) ? rank[$1] : 9), NR, $0 }' "$ETCDSCOPE_BENCH_ROWS" | sort -n -k1,1 -k2,2 | cut -f3- |
 awk -F '\t' '
 	BEGIN { h[1] = "part"; h[2] = "what"; h[3] = "etcdscope"; h[4] = "against"; h[5] = "ratio"; h[6] = "budget"; h[7] = "verdict" }
 	{ for (i = 1; i <= 7; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } }
@@ -177,7 +180,7 @@ awk -F '\t' '
 		for (i = 1; i <= 7; i++) if (length(h[i]) > w[i]) w[i] = length(h[i])
 		line = ""; for (i = 1; i <= 7; i++) line = line sprintf("%-" w[i] "s  ", h[i]); print line
 		for (r = 1; r <= NR; r++) { line = ""; for (i = 1; i <= 7; i++) line = line sprintf("%-" w[i] "s  ", c[r, i]); print line }
-	}' "$ETCDSCOPE_BENCH_ROWS"
+	}'
 if ! quick && cut -f7 "$ETCDSCOPE_BENCH_ROWS" | grep -q MISSED; then
 	exit 1
 fi
