@@ -24,8 +24,20 @@ import (
 const (
 	root         = "/registry/"
 	wantChildren = 50
-	perChild     = 20 * 1000
 )
+
+// perChild is how many keys each child of the root holds.
+var perChild = int64(benchKeys() / wantChildren)
+
+// benchKeys is the size of the data sets, ETCDSCOPE_BENCH_KEYS (run.sh
+// --quick loads 10,000), 1M when unset.
+func benchKeys() int {
+	n, err := strconv.Atoi(os.Getenv("ETCDSCOPE_BENCH_KEYS"))
+	if err != nil || n <= 0 {
+		return 1_000_000
+	}
+	return n
+}
 
 func endpoint(b *testing.B) string {
 	ep := os.Getenv("ETCDSCOPE_BENCH_ENDPOINT")

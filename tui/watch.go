@@ -35,6 +35,9 @@ type watchState struct {
 	held     []etcdsrc.Event
 	overflow bool
 	count    int // events since the last rate tick
+	// taken is every change taken in since the watch began, logged
+	// each second it grew, so bench/explorer.sh can tell none was lost.
+	taken, logged int
 	// seconds holds the event counts of the last rateWindow seconds, so
 	// a bursty source (the demo writes every few seconds) reads as its
 	// average rather than flicking between 0 and a peak.
@@ -266,6 +269,7 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 		for _, ev := range msg.events {
 			if ev.Type == etcdsrc.EventPut || ev.Type == etcdsrc.EventDelete {
 				m.w.count++ // the rate counts changes, paused or not
+				m.w.taken++
 				m.w.byResource[stats.ResourceOf(m.c.cat, ev.KV.Key, m.c.root)]++
 			}
 		}
@@ -297,6 +301,10 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.w.sampleRate()
+		if m.w.taken != m.w.logged {
+			m.w.logged = m.w.taken
+			m.c.logf("watch: %d changes taken in, %d/s", m.w.taken, m.w.rate)
+		}
 		if m.right == rightStats && m.w.byResource != nil {
 			secs := max(m.c.now().Sub(m.w.started).Seconds(), 1)
 			rates := make(map[string]float64, len(m.w.byResource))

@@ -17,36 +17,38 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 )
 
-// The kube data set: 20 namespaces of 50,000 objects of about 1 KB each,
-// protobuf as kube-apiserver stores them, pods owned by ReplicaSets that
-// exist (1M objects, about 1 GB of values).
+// The kube data set: 20 namespaces of 50,000 objects of about 1 KB each
+// at 1M keys, protobuf as kube-apiserver stores them, pods owned by
+// ReplicaSets that exist (1M objects, about 1 GB of values).
 const (
 	kubeNamespaces = 20
 	kubeBatchBytes = 1 << 20 // under etcd's default 1.5 MiB request limit
+	// kubeShares is what the resources' shares are tenths of.
+	kubeShares = 10
 )
 
-// kubeResource is one resource of the kube data set and how many objects
-// of it each namespace holds.
+// kubeResource is one resource of the kube data set and its share, in
+// tenths, of each namespace's objects.
 type kubeResource struct {
 	name  string
-	count int
+	share int
 	build func(ns string, i int) runtime.Object
 }
 
 var kubeResources = []kubeResource{
-	{"configmaps", 15000, func(ns string, i int) runtime.Object {
+	{"configmaps", 3, func(ns string, i int) runtime.Object {
 		return &corev1.ConfigMap{ObjectMeta: kubeMeta(ns, "cm", i), Data: map[string]string{"config.yaml": filler(i, 820)}}
 	}},
-	{"secrets", 10000, func(ns string, i int) runtime.Object {
+	{"secrets", 2, func(ns string, i int) runtime.Object {
 		return &corev1.Secret{ObjectMeta: kubeMeta(ns, "secret", i), Type: corev1.SecretTypeOpaque, Data: map[string][]byte{"token": []byte(filler(i, 820))}}
 	}},
-	{"replicasets", 5000, func(ns string, i int) runtime.Object {
+	{"replicasets", 1, func(ns string, i int) runtime.Object {
 		rs := &appsv1.ReplicaSet{ObjectMeta: kubeMeta(ns, "rs", i)}
 		rs.Spec.Template.Spec = kubePodSpec(i)
 		rs.Annotations = map[string]string{"deployment.kubernetes.io/revision": "1", "note": filler(i, 680)}
 		return rs
 	}},
-	{"pods", 15000, func(ns string, i int) runtime.Object {
+	{"pods", 3, func(ns string, i int) runtime.Object {
 		p := &corev1.Pod{ObjectMeta: kubeMeta(ns, "pod", i), Spec: kubePodSpec(i)}
 		owner := i / 3
 		yes := true
@@ -56,7 +58,7 @@ var kubeResources = []kubeResource{
 		p.Annotations = map[string]string{"note": filler(i, 630)}
 		return p
 	}},
-	{"events", 5000, func(ns string, i int) runtime.Object {
+	{"events", 1, func(ns string, i int) runtime.Object {
 		return &corev1.Event{ObjectMeta: kubeMeta(ns, "ev", i), InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: fmt.Sprintf("pod-%05d", i)},
 			Reason: "Pulled", Message: filler(i, 800), Type: corev1.EventTypeNormal, Count: 1}
 	}},
@@ -85,10 +87,10 @@ func filler(i, n int) string {
 	return s[:n]
 }
 
-// loadKube writes the kube data set unless an earlier run did, one
-// namespace per writer at a time.
-func loadKube(ctx context.Context, cli *clientv3.Client) error {
-	done, err := alreadyLoaded(ctx, cli)
+// loadKube writes the kube data set of keys objects (and the namespaces)
+// unless an earlier run did, one namespace per writer at a time.
+func loadKube(ctx context.Context, cli *clientv3.Client, keys int) error {
+	done, err := alreadyLoaded(ctx, cli, keys)
 	if err != nil || done {
 		return err
 	}
@@ -103,15 +105,16 @@ func loadKube(ctx context.Context, cli *clientv3.Client) error {
 		err = enc.Encode(obj, &b)
 		return b.Bytes(), err
 	}
-	if err := inParallel(kubeNamespaces, func(n int) error { return loadNamespace(ctx, cli, n, encode) }); err != nil {
+	perShare := keys / kubeNamespaces / kubeShares
+	if err := inParallel(kubeNamespaces, func(n int) error { return loadNamespace(ctx, cli, n, perShare, encode) }); err != nil {
 		return err
 	}
-	return markLoaded(ctx, cli)
+	return markLoaded(ctx, cli, keys)
 }
 
-// loadNamespace writes one namespace and its objects in Txns of about
-// kubeBatchBytes.
-func loadNamespace(ctx context.Context, cli *clientv3.Client, n int, encode func(runtime.Object) ([]byte, error)) error {
+// loadNamespace writes one namespace and its objects, perShare for each
+// tenth of a share, in Txns of about kubeBatchBytes.
+func loadNamespace(ctx context.Context, cli *clientv3.Client, n, perShare int, encode func(runtime.Object) ([]byte, error)) error {
 	ns := fmt.Sprintf("ns%02d", n)
 	var (
 		ops  []clientv3.Op
@@ -134,7 +137,7 @@ func loadNamespace(ctx context.Context, cli *clientv3.Client, n int, encode func
 		return err
 	}
 	for _, r := range kubeResources {
-		for i := range r.count {
+		for i := range r.share * perShare {
 			obj := r.build(ns, i)
 			if err := put(fmt.Sprintf("/registry/%s/%s/%s", r.name, ns, obj.(metav1.Object).GetName()), obj); err != nil {
 				return err

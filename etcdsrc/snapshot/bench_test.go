@@ -32,11 +32,16 @@ import (
 const benchEnv = "ETCDSCOPE_SNAPSHOT_BENCH_FILE"
 
 // benchKeys and benchValue are the budget's shape: 1M keys of ~1 KB, one
-// revision each.
-const (
-	benchKeys  = 1_000_000
-	benchValue = 1000
-)
+// revision each; ETCDSCOPE_BENCH_KEYS makes a smaller one (bench/run.sh
+// --quick, with a file of its own).
+var benchKeys = func() int {
+	if n, err := strconv.Atoi(os.Getenv("ETCDSCOPE_BENCH_KEYS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}()
+
+const benchValue = 1000
 
 // BenchmarkOpen1M measures what the budget names: a snapshot of an etcd
 // with 1M keys of ~1 KB (1M revisions), from Open to the first listing of
@@ -102,7 +107,7 @@ func BenchmarkOpen1M(b *testing.B) {
 	defer s.Close()
 
 	n, err := s.Count(context.Background(), "/registry/", 0)
-	if err != nil || n != benchKeys || len(page.Children) == 0 {
+	if err != nil || n != int64(benchKeys) || len(page.Children) == 0 {
 		b.Fatalf("the benchmark snapshot holds %d keys (%v), %d children of /registry/; want %d keys", n, err, len(page.Children), benchKeys)
 	}
 	// On a shared machine the wall time includes waiting for a core; the
