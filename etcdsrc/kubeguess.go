@@ -11,12 +11,12 @@ import (
 // ChildrenOptions.Guesses: under root, the first segment of every
 // resource prefix the catalog knows; under a namespaced resource
 // (root/pods/), the namespaces stored under root/namespaces/ at rev. Other
-// levels get none. A guess costs a listing one narrow request, and a
+// levels get none, and so does a nil catalog. A guess costs a listing one narrow request, and a
 // wrong one changes nothing but that.
 func KubeGuesses(ctx context.Context, src Source, catalog *decode.Catalog, root, prefix string, rev int64) []string {
 	rootDir := strings.TrimSuffix(root, "/") + "/"
 	rel, ok := strings.CutPrefix(prefix, rootDir)
-	if !ok {
+	if !ok || catalog == nil {
 		return nil
 	}
 	if rel == "" {

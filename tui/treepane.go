@@ -103,11 +103,23 @@ func (t *treePane) init() tea.Cmd {
 
 // listChildrenCmd reads the page of a level req asks for.
 func listChildrenCmd(c *common, req keytree.ListRequest) tea.Cmd {
+	// The catalog is swapped in Update when the CRDs are read: take the
+	// one of now, here, rather than read the field from the Cmd.
+	catalog, root := c.cat, c.root
+	for _, r := range c.roots {
+		if strings.HasPrefix(req.Prefix, strings.TrimSuffix(r, "/")+"/") {
+			root = r
+		}
+	}
 	return c.io(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
 		defer cancel()
+		// A Kubernetes level's likely names (resources under the root,
+		// namespaces under a resource) let the listing probe them with
+		// narrow ranges instead of a wide jump per child.
+		guesses := etcdsrc.KubeGuesses(ctx, c.src, catalog, root, req.Prefix, req.Rev)
 		// Source errors already say what was read ("list \"/registry/\": …").
-		page, err := c.src.Children(ctx, req.Prefix, etcdsrc.ChildrenOptions{After: req.After, Limit: c.pageSize, Rev: req.Rev})
+		page, err := c.src.Children(ctx, req.Prefix, etcdsrc.ChildrenOptions{After: req.After, Limit: c.pageSize, Rev: req.Rev, Guesses: guesses})
 		return childrenMsg{req: req, page: page, err: err}
 	})
 }
