@@ -4,7 +4,7 @@
 // is driven by run.sh, the 1M-object stats benchmark by stats.sh; each
 // script starts bench/etcdserver in its own process so the memory
 // measured is the client's alone. run.sh runs every part (explorer.sh
-// with bench/writer, bench/decoderate, snapshot.sh, stats.sh, startup.sh
-// when present) and prints one table; run.sh --quick is a 10k-key smoke
+// with bench/writer, bench/decoderate, startup.sh against auger when
+// AUGER names its binary, snapshot.sh, stats.sh) and prints one table; run.sh --quick is a 10k-key smoke
 // test of the same.
 package bench

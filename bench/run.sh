@@ -131,7 +131,15 @@ fi
 [ -z "$counts_ns" ] || row listing "  names+counts in-process ($(field counts 3) trips)" "$(secs "$counts_ns")" "peak RssAnon $(field counts 5) MB" - - -
 
 ### The explorer at scale, on the same etcd.
-sh bench/explorer.sh
+# explorer.sh drives the explorer in a real terminal: tmux.
+explorer() {
+	if command -v tmux > /dev/null; then
+		sh bench/explorer.sh "$@"
+	else
+		row explorer "at scale${1:+ ($1)}" - "tmux is not installed" - "<= 50 MB" -
+	fi
+}
+explorer
 go test ./tui/ -run '^$' -bench '^BenchmarkKeyPress$' -benchtime "$PRESSES" -count 1 -timeout 10m | tee "$WORK/keypress.txt"
 for sub in tree list; do
 	awk -v sub_="$sub" '$1 ~ "^BenchmarkKeyPress/" sub_ "-" {
@@ -176,7 +184,7 @@ fi
 
 ### The explorer with a long kind list (on the kube data set), snapshot
 ### and stats.
-sh bench/explorer.sh list
+explorer list
 sh bench/snapshot.sh
 sh bench/stats.sh
 
