@@ -4,6 +4,13 @@
 // nothing of bubbletea, so it is tested with synthetic listings and event
 // sequences alone; the explorer's list pane wraps it with a cursor, the
 // Cmds that read and decode, and the view.
+//
+// A list can hold every object of a kind in a large cluster (300,000
+// ConfigMaps), so it holds no object per row: rows are plain values in
+// one slice, in key order, their keys packed into one byte buffer; the
+// filtered, sorted view is a slice of row numbers. None of these hold
+// pointers, so the garbage collector never scans them, and a row costs
+// its key's bytes and a few words.
 package kindlist
 
 import (
@@ -11,35 +18,62 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/etcdscope/etcdscope/etcdsrc"
 	"github.com/etcdscope/etcdscope/tui/keytree"
 )
 
-// Item is one object of the list.
+// Item is one object of the list, as the pane shows it.
 type Item struct {
 	Key       string
 	Namespace string
 	Name      string
 	// Size is the stored value's length in bytes.
 	Size int
-	// ModRevision is the revision of the value the item was last seen at.
-	ModRevision int64
-	Mark        keytree.Mark
-	MarkAt      time.Time
+	Mark keytree.Mark
 }
 
-// SortFunc orders two items; a list sorted by a column that needs decoded
-// objects gets one built from what the pane decoded.
+// SortFunc orders two items for a sort by a column the key does not tell
+// (one decoded from the values). The items it is given, strings and all,
+// are valid during the call only: it must not keep them.
 type SortFunc func(a, b *Item) int
 
-// ByName orders by namespace, then name: the listing's own order.
-func ByName(a, b *Item) int {
-	return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
+// Order is one of the sorts the list does on its own, from the keys and
+// sizes alone.
+type Order int
+
+const (
+	// ByNamespaceName orders by namespace, then name: the listing's own
+	// order.
+	ByNamespaceName Order = iota
+	// ByName orders by name alone (the NAME column).
+	ByName
+	// ByNamespace orders by namespace alone (the NAMESPACE column).
+	ByNamespace
+	// BySize orders by stored size, smallest first (the SIZE column).
+	BySize
+)
+
+// row is one item. Its key after the prefix is buf[off:off+n]; its
+// namespace and name are the first nsLen and the last nameLen bytes of
+// that key, or, when apart is set (a Keep that names rows otherwise), the
+// bytes that follow it.
+type row struct {
+	off, n         uint32
+	nsLen, nameLen uint32
+	size           uint32
+	mark           uint8 // a keytree.Mark
+	apart, gone    bool
 }
 
-// BySize orders by stored size, largest first.
-func BySize(a, b *Item) int { return cmp.Or(cmp.Compare(b.Size, a.Size), ByName(a, b)) }
+// The marks as a row holds them.
+const (
+	markNone = uint8(keytree.MarkNone)
+	markAdd  = uint8(keytree.MarkAdd)
+	markMod  = uint8(keytree.MarkMod)
+	markDel  = uint8(keytree.MarkDel)
+)
 
 // List is the objects of one kind under Prefix.
 type List struct {
@@ -55,128 +89,317 @@ type List struct {
 	// they are named (a list across kinds: one namespace's objects).
 	Keep func(key string) (namespace, name string, ok bool)
 
-	items map[string]*Item
-	order []*Item // every item, sorted
-	shown []*Item // those that pass the filter, in order
-	sort  SortFunc
+	buf      []byte
+	garbage  int   // bytes of buf no row uses
+	rows     []row // in key order once sorted is set
+	unsorted bool  // Add was given a key out of order
+	// marked holds when each marked row (by key after the prefix) was
+	// marked: only rows a watch changed lately have an entry.
+	marked map[string]time.Time
+
+	shown []int32 // rows that pass the filter, in order
+	order Order
+	sortf SortFunc
 	desc  bool
 	match keytree.Matcher
 	dirty bool
+
+	// Scratch for filtering and for the items a SortFunc is given.
+	scratch    []byte
+	ia, ib     Item
+	keyA, keyB []byte
 }
 
 // New returns an empty list of the keys under prefix.
 func New(prefix string, splitNS bool) *List {
-	return &List{Prefix: prefix, SplitNS: splitNS, items: map[string]*Item{}, sort: ByName, dirty: true}
+	return &List{Prefix: prefix, SplitNS: splitNS, marked: map[string]time.Time{}, dirty: true}
 }
 
-// itemFor makes the item of a key under the prefix.
-func (l *List) itemFor(kv etcdsrc.KeyValue) *Item {
-	rel := kv.Key[len(l.Prefix):]
-	it := &Item{Key: kv.Key, Name: rel, Size: len(kv.Value), ModRevision: kv.ModRevision}
+// view is b as a string without a copy; it must not outlive the call it
+// is made for (buf is rebuilt when it is compacted).
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func (l *List) key(r *row) string { return view(l.buf[r.off : r.off+r.n]) }
+
+func (l *List) namespace(r *row) string {
+	if r.apart {
+		s := r.off + r.n
+		return view(l.buf[s : s+r.nsLen])
+	}
+	return view(l.buf[r.off : r.off+r.nsLen])
+}
+
+func (l *List) name(r *row) string {
+	if r.apart {
+		s := r.off + r.n + r.nsLen
+		return view(l.buf[s : s+r.nameLen])
+	}
+	end := r.off + r.n
+	return view(l.buf[end-r.nameLen : end])
+}
+
+// parse tells whether key k is a row of the list, and its namespace and
+// name.
+func (l *List) parse(k string) (ns, name string, ok bool) {
+	if !strings.HasPrefix(k, l.Prefix) || len(k) == len(l.Prefix) {
+		return "", "", false
+	}
 	if l.Keep != nil {
-		it.Namespace, it.Name, _ = l.Keep(kv.Key)
-		return it
+		return l.Keep(k)
 	}
-	if l.SplitNS {
-		if ns, name, ok := strings.Cut(rel, "/"); ok {
-			it.Namespace, it.Name = ns, name
-		}
+	rel := k[len(l.Prefix):]
+	if !l.SplitNS {
+		return "", rel, true
 	}
-	return it
+	ns, name, ok = strings.Cut(rel, "/") // an object of a namespace
+	return ns, name, ok
 }
 
-// Add puts a key read by the listing into the list.
+// newRow packs the key k (under the prefix) and its names into buf.
+func (l *List) newRow(k, ns, name string, size int) row {
+	rel := k[len(l.Prefix):]
+	r := row{off: uint32(len(l.buf)), n: uint32(len(rel)), nsLen: uint32(len(ns)), nameLen: uint32(len(name)), size: clampSize(size)}
+	l.buf = append(l.buf, rel...)
+	if len(ns)+len(name) > len(rel) || !strings.HasPrefix(rel, ns) || !strings.HasSuffix(rel, name) {
+		r.apart = true
+		l.buf = append(l.buf, ns...)
+		l.buf = append(l.buf, name...)
+	}
+	return r
+}
+
+// clampSize fits a value's length in a row (etcd values are far below
+// 4 GiB).
+func clampSize(n int) uint32 { return uint32(min(max(n, 0), 1<<32-1)) }
+
+// bytes is how much of buf row r uses.
+func (r *row) bytes() int {
+	if r.apart {
+		return int(r.n + r.nsLen + r.nameLen)
+	}
+	return int(r.n)
+}
+
+// Add puts a key read by the listing into the list. The listing reads
+// keys in order; one out of order (or twice) is sorted in later.
 func (l *List) Add(kv etcdsrc.KeyValue) {
-	if !l.holds(kv.Key) {
+	ns, name, ok := l.parse(kv.Key)
+	if !ok {
 		return
 	}
-	l.items[kv.Key] = l.itemFor(kv)
+	r := l.newRow(kv.Key, ns, name, len(kv.Value))
+	if n := len(l.rows); n > 0 && l.key(&l.rows[n-1]) >= l.key(&r) {
+		l.unsorted = true
+	}
+	l.rows = append(l.rows, r)
 	l.dirty = true
 }
 
-// holds reports whether key k is a row of the list.
-func (l *List) holds(k string) bool {
-	if !strings.HasPrefix(k, l.Prefix) || len(k) == len(l.Prefix) {
-		return false
+// normalize puts rows Add took out of order in order, the last added of
+// a key kept.
+func (l *List) normalize() {
+	if !l.unsorted {
+		return
 	}
-	if l.Keep != nil {
-		_, _, ok := l.Keep(k)
-		return ok
+	l.unsorted = false
+	slices.SortStableFunc(l.rows, func(a, b row) int { return strings.Compare(l.key(&a), l.key(&b)) })
+	out := l.rows[:0]
+	for i := range l.rows {
+		if len(out) > 0 && l.key(&out[len(out)-1]) == l.key(&l.rows[i]) {
+			l.garbage += out[len(out)-1].bytes()
+			out[len(out)-1] = l.rows[i]
+			continue
+		}
+		out = append(out, l.rows[i])
 	}
-	return !l.SplitNS || strings.Contains(k[len(l.Prefix):], "/") // an object of a namespace
+	l.rows = out
+}
+
+// find is the index of the row of key k after the prefix, or -1.
+func (l *List) find(rel string) int {
+	l.normalize()
+	i, ok := slices.BinarySearchFunc(l.rows, rel, func(r row, k string) int { return strings.Compare(l.key(&r), k) })
+	if !ok {
+		return -1
+	}
+	return i
 }
 
 // Len is how many objects the list holds.
-func (l *List) Len() int { return len(l.items) }
+func (l *List) Len() int {
+	l.normalize()
+	return len(l.rows)
+}
 
-// Item is the item of key k, or nil.
-func (l *List) Item(k string) *Item { return l.items[k] }
+// item builds the item of row r.
+func (l *List) item(r *row) Item {
+	rel := l.key(r)
+	key := l.Prefix + rel
+	it := Item{Key: key, Size: int(r.size), Mark: keytree.Mark(r.mark)}
+	if r.apart {
+		s := string(l.buf[r.off+r.n : r.off+uint32(r.bytes())])
+		it.Namespace, it.Name = s[:r.nsLen], s[r.nsLen:]
+		return it
+	}
+	rel = key[len(l.Prefix):]
+	it.Namespace, it.Name = rel[:r.nsLen], rel[len(rel)-int(r.nameLen):]
+	return it
+}
+
+// Item is the item of key k, if the list holds it.
+func (l *List) Item(k string) (Item, bool) {
+	if !strings.HasPrefix(k, l.Prefix) {
+		return Item{}, false
+	}
+	i := l.find(k[len(l.Prefix):])
+	if i < 0 {
+		return Item{}, false
+	}
+	return l.item(&l.rows[i]), true
+}
 
 // ApplyEvents follows watch events, oldest first: a create adds a row
 // marked new, an update marks it modified, a delete marks it deleted
 // until Sweep removes it. Events at or before the list's revision are in
-// it already. It reports whether the list changed.
+// it already. It reports whether the list changed. The rows a batch
+// creates are merged into the list once, at its end.
 func (l *List) ApplyEvents(evs []etcdsrc.Event, now time.Time) bool {
+	l.normalize()
 	changed := false
+	var added []row
+	var addedAt map[string]int // key after the prefix → index in added
 	for i := range evs {
 		ev := &evs[i]
 		k := ev.KV.Key
-		if ev.Revision <= l.Rev || !l.holds(k) {
+		if ev.Revision <= l.Rev || (ev.Type != etcdsrc.EventPut && ev.Type != etcdsrc.EventDelete) {
 			continue
 		}
-		it := l.items[k]
-		switch ev.Type {
-		case etcdsrc.EventPut:
-			if it == nil {
-				it = l.itemFor(ev.KV)
-				it.Mark = keytree.MarkAdd
-				l.items[k] = it
-				l.dirty = true
-			} else {
-				it.Size, it.ModRevision = len(ev.KV.Value), ev.KV.ModRevision
-				switch {
-				case it.Mark == keytree.MarkDel || ev.KV.Version == 1:
-					it.Mark = keytree.MarkAdd
-				case it.Mark != keytree.MarkAdd:
-					it.Mark = keytree.MarkMod
-				}
-				if l.sort != nil {
-					l.dirty = true // a size or age may have moved it
-				}
+		ns, name, ok := l.parse(k)
+		if !ok {
+			continue
+		}
+		rel := k[len(l.Prefix):]
+		var r *row
+		if j := l.find(rel); j >= 0 {
+			r = &l.rows[j]
+		} else if j, ok := addedAt[rel]; ok {
+			r = &added[j]
+		}
+		switch {
+		case ev.Type == etcdsrc.EventDelete && r == nil:
+			continue
+		case ev.Type == etcdsrc.EventDelete:
+			r.mark = markDel
+		case r == nil:
+			if addedAt == nil {
+				addedAt = map[string]int{}
 			}
-		case etcdsrc.EventDelete:
-			if it == nil {
-				continue
-			}
-			it.Mark = keytree.MarkDel
+			addedAt[rel] = len(added)
+			added = append(added, l.newRow(k, ns, name, len(ev.KV.Value)))
+			r = &added[len(added)-1]
+			r.mark = markAdd
 		default:
-			continue
+			r.size = clampSize(len(ev.KV.Value))
+			switch {
+			case r.mark == markDel || ev.KV.Version == 1:
+				r.mark = markAdd
+			case r.mark != markAdd:
+				r.mark = markMod
+			}
+			if l.order == BySize {
+				l.dirty = true // its size may have moved it
+			}
 		}
-		it.MarkAt = now
+		if l.sortf != nil {
+			l.dirty = true // what a SortFunc looks at may have changed
+		}
+		l.marked[rel] = now
 		changed = true
 	}
+	if len(added) > 0 {
+		l.merge(added)
+	}
 	return changed
+}
+
+// merge puts rows not in the list yet into it, in key order, in place
+// from the end: one pass over the list for a whole batch.
+func (l *List) merge(added []row) {
+	slices.SortFunc(added, func(a, b row) int { return strings.Compare(l.key(&a), l.key(&b)) })
+	n := len(l.rows)
+	l.rows = slices.Grow(l.rows, len(added))[:n+len(added)]
+	i, j := n-1, len(added)-1
+	for w := len(l.rows) - 1; j >= 0; w-- {
+		if i >= 0 && l.key(&l.rows[i]) > l.key(&added[j]) {
+			l.rows[w] = l.rows[i]
+			i--
+		} else {
+			l.rows[w] = added[j]
+			j--
+		}
+	}
+	l.dirty = true
 }
 
 // Sweep clears marks older than keytree.MarkTTL and removes deleted rows;
 // it reports whether marks remain.
 func (l *List) Sweep(now time.Time) bool {
-	remain := false
-	for k, it := range l.items {
-		if it.Mark == keytree.MarkNone {
+	l.normalize()
+	removed := false
+	for rel, at := range l.marked {
+		if now.Sub(at) < keytree.MarkTTL {
 			continue
 		}
-		if now.Sub(it.MarkAt) < keytree.MarkTTL {
-			remain = true
+		delete(l.marked, rel)
+		i := l.find(rel)
+		if i < 0 {
 			continue
 		}
-		if it.Mark == keytree.MarkDel {
-			delete(l.items, k)
+		r := &l.rows[i]
+		if r.mark == markDel {
+			r.gone, removed = true, true
+		}
+		r.mark = markNone
+		if l.sortf != nil {
 			l.dirty = true
 		}
-		it.Mark = keytree.MarkNone
 	}
-	return remain
+	if removed {
+		l.compact()
+	}
+	return len(l.marked) > 0
+}
+
+// compact drops the rows Sweep removed, and rebuilds buf once most of it
+// is unused.
+func (l *List) compact() {
+	out := l.rows[:0]
+	for i := range l.rows {
+		if l.rows[i].gone {
+			l.garbage += l.rows[i].bytes()
+			continue
+		}
+		out = append(out, l.rows[i])
+	}
+	clear(l.rows[len(out):])
+	l.rows = out
+	l.dirty = true
+	if l.garbage < len(l.buf)/2 {
+		return
+	}
+	buf := make([]byte, 0, len(l.buf)-l.garbage)
+	for i := range l.rows {
+		r := &l.rows[i]
+		off := uint32(len(buf))
+		buf = append(buf, l.buf[r.off:r.off+uint32(r.bytes())]...)
+		r.off = off
+	}
+	l.buf, l.garbage = buf, 0
 }
 
 // SetFilter narrows the rows shown (keytree.NewMatcher's patterns,
@@ -186,9 +409,16 @@ func (l *List) SetFilter(pattern string) {
 	l.dirty = true
 }
 
-// SetSort orders the rows by f, reversed when desc is set.
-func (l *List) SetSort(f SortFunc, desc bool) {
-	l.sort, l.desc = f, desc
+// SetSort orders the rows by one of the list's own orders, reversed when
+// desc is set.
+func (l *List) SetSort(o Order, desc bool) {
+	l.order, l.sortf, l.desc = o, nil, desc
+	l.dirty = true
+}
+
+// SetSortFunc orders the rows by f, reversed when desc is set.
+func (l *List) SetSortFunc(f SortFunc, desc bool) {
+	l.order, l.sortf, l.desc = ByNamespaceName, f, desc
 	l.dirty = true
 }
 
@@ -196,34 +426,99 @@ func (l *List) SetSort(f SortFunc, desc bool) {
 // decoded in the background).
 func (l *List) Resort() { l.dirty = true }
 
-// Shown is the rows that pass the filter, in order.
-func (l *List) Shown() []*Item {
+// ShownLen is how many rows pass the filter.
+func (l *List) ShownLen() int {
+	l.update()
+	return len(l.shown)
+}
+
+// At is the i-th row that passes the filter, in order.
+func (l *List) At(i int) Item {
+	l.update()
+	return l.item(&l.rows[l.shown[i]])
+}
+
+// Pos is the position among the rows shown of key k, or -1.
+func (l *List) Pos(k string) int {
+	if !strings.HasPrefix(k, l.Prefix) {
+		return -1
+	}
+	l.update()
+	i := l.find(k[len(l.Prefix):])
+	if i < 0 {
+		return -1
+	}
+	return slices.Index(l.shown, int32(i))
+}
+
+// filterText is "namespace/name" of row r, in scratch: it is valid until
+// the next call.
+func (l *List) filterText(r *row) string {
+	l.scratch = append(append(append(l.scratch[:0], l.namespace(r)...), '/'), l.name(r)...)
+	return view(l.scratch)
+}
+
+// compareBuiltin orders two rows by the list's own order, 0 on a tie.
+func (l *List) compareBuiltin(a, b *row) int {
+	switch l.order {
+	case ByName:
+		return strings.Compare(l.name(a), l.name(b))
+	case ByNamespace:
+		return strings.Compare(l.namespace(a), l.namespace(b))
+	case BySize:
+		return cmp.Compare(a.size, b.size)
+	}
+	return cmp.Or(strings.Compare(l.namespace(a), l.namespace(b)), strings.Compare(l.name(a), l.name(b)))
+}
+
+// scratchItem fills it with a view of row r for a SortFunc, its key
+// built in kb.
+func (l *List) scratchItem(it *Item, kb *[]byte, r *row) {
+	*kb = append(append((*kb)[:0], l.Prefix...), l.key(r)...)
+	*it = Item{Key: view(*kb), Namespace: l.namespace(r), Name: l.name(r), Size: int(r.size), Mark: keytree.Mark(r.mark)}
+}
+
+// compare orders two rows for the view: the sort, reversed when desc,
+// ties by key.
+func (l *List) compare(i, j int32) int {
+	a, b := &l.rows[i], &l.rows[j]
+	var c int
+	if l.sortf != nil {
+		l.scratchItem(&l.ia, &l.keyA, a)
+		l.scratchItem(&l.ib, &l.keyB, b)
+		c = l.sortf(&l.ia, &l.ib)
+	} else {
+		c = l.compareBuiltin(a, b)
+	}
+	if c != 0 {
+		if l.desc {
+			return -c
+		}
+		return c
+	}
+	return strings.Compare(l.key(a), l.key(b))
+}
+
+// update rebuilds the view when rows, the filter or the sort changed.
+// Rows are in key order, which is most often the order asked for (or its
+// reverse): that is checked in one pass before sorting.
+func (l *List) update() {
+	l.normalize()
 	if !l.dirty {
-		return l.shown
+		return
 	}
 	l.dirty = false
-	l.order = l.order[:0]
-	for _, it := range l.items {
-		l.order = append(l.order, it)
-	}
-	f := l.sort
-	if f == nil {
-		f = ByName
-	}
-	slices.SortStableFunc(l.order, func(a, b *Item) int {
-		if c := f(a, b); c != 0 {
-			if l.desc {
-				return -c
-			}
-			return c
-		}
-		return strings.Compare(a.Key, b.Key)
-	})
 	l.shown = l.shown[:0]
-	for _, it := range l.order {
-		if l.match.Match(it.Namespace + "/" + it.Name) {
-			l.shown = append(l.shown, it)
+	for i := range l.rows {
+		if l.match.Match(l.filterText(&l.rows[i])) {
+			l.shown = append(l.shown, int32(i))
 		}
 	}
-	return l.shown
+	if l.desc {
+		slices.Reverse(l.shown)
+	}
+	if !slices.IsSortedFunc(l.shown, l.compare) {
+		slices.SortFunc(l.shown, l.compare)
+	}
+	l.ia, l.ib = Item{}, Item{}
 }
