@@ -15,6 +15,7 @@ package kindlist
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"strings"
 	"time"
@@ -55,16 +56,16 @@ const (
 	BySize
 )
 
-// row is one item. Its key after the prefix is buf[off:off+n]; its
-// namespace and name are the first nsLen and the last nameLen bytes of
-// that key, or, when apart is set (a Keep that names rows otherwise), the
-// bytes that follow it.
+// row is one item, 16 bytes. Its key after the prefix is
+// buf[off:off+n]; its namespace and name are parts of that key (split at
+// its first "/" in a list across namespaces) or, when apart is set (a
+// Keep that names rows otherwise), follow it in buf: both lengths as
+// uvarints, then the namespace, then the name.
 type row struct {
-	off, n         uint32
-	nsLen, nameLen uint32
-	size           uint32
-	mark           uint8 // a keytree.Mark
-	apart, gone    bool
+	off, n      uint32
+	size        uint32
+	mark        uint8 // a keytree.Mark
+	apart, gone bool
 }
 
 // The marks as a row holds them.
@@ -97,12 +98,17 @@ type List struct {
 	// marked: only rows a watch changed lately have an entry.
 	marked map[string]time.Time
 
-	shown []int32 // rows that pass the filter, in order
+	// The view: the rows that pass the filter, in order. It is all rows
+	// in key order (ident 1) or its reverse (ident -1), the most common
+	// views, without a slice; else (ident 0) shown holds their numbers.
+	shown []int32
+	ident int
 	order Order
 	sortf SortFunc
 	desc  bool
-	match keytree.Matcher
-	dirty bool
+	match   keytree.Matcher
+	pattern string
+	dirty   bool
 
 	// Scratch for filtering and for the items a SortFunc is given.
 	scratch    []byte
@@ -126,21 +132,28 @@ func view(b []byte) string {
 
 func (l *List) key(r *row) string { return view(l.buf[r.off : r.off+r.n]) }
 
-func (l *List) namespace(r *row) string {
-	if r.apart {
-		s := r.off + r.n
-		return view(l.buf[s : s+r.nsLen])
+// names is row r's namespace and name, and how many bytes of buf the row
+// takes in all.
+func (l *List) names(r *row) (ns, name string, size int) {
+	key := l.key(r)
+	if !r.apart {
+		if !l.SplitNS {
+			return "", key, len(key)
+		}
+		i := strings.IndexByte(key, '/')
+		return key[:i], key[i+1:], len(key)
 	}
-	return view(l.buf[r.off : r.off+r.nsLen])
+	b := l.buf[r.off+r.n:]
+	nsLen, w1 := binary.Uvarint(b)
+	nameLen, w2 := binary.Uvarint(b[w1:])
+	b = b[w1+w2:]
+	return view(b[:nsLen]), view(b[nsLen : nsLen+nameLen]), int(r.n) + w1 + w2 + int(nsLen+nameLen)
 }
 
-func (l *List) name(r *row) string {
-	if r.apart {
-		s := r.off + r.n + r.nsLen
-		return view(l.buf[s : s+r.nameLen])
-	}
-	end := r.off + r.n
-	return view(l.buf[end-r.nameLen : end])
+// bytes is how much of buf row r takes.
+func (l *List) bytes(r *row) int {
+	_, _, n := l.names(r)
+	return n
 }
 
 // parse tells whether key k is a row of the list, and its namespace and
@@ -163,12 +176,13 @@ func (l *List) parse(k string) (ns, name string, ok bool) {
 // newRow packs the key k (under the prefix) and its names into buf.
 func (l *List) newRow(k, ns, name string, size int) row {
 	rel := k[len(l.Prefix):]
-	r := row{off: uint32(len(l.buf)), n: uint32(len(rel)), nsLen: uint32(len(ns)), nameLen: uint32(len(name)), size: clampSize(size)}
+	r := row{off: uint32(len(l.buf)), n: uint32(len(rel)), size: clampSize(size)}
 	l.buf = append(l.buf, rel...)
-	if len(ns)+len(name) > len(rel) || !strings.HasPrefix(rel, ns) || !strings.HasSuffix(rel, name) {
+	if l.Keep != nil {
 		r.apart = true
-		l.buf = append(l.buf, ns...)
-		l.buf = append(l.buf, name...)
+		l.buf = binary.AppendUvarint(l.buf, uint64(len(ns)))
+		l.buf = binary.AppendUvarint(l.buf, uint64(len(name)))
+		l.buf = append(append(l.buf, ns...), name...)
 	}
 	return r
 }
@@ -176,14 +190,6 @@ func (l *List) newRow(k, ns, name string, size int) row {
 // clampSize fits a value's length in a row (etcd values are far below
 // 4 GiB).
 func clampSize(n int) uint32 { return uint32(min(max(n, 0), 1<<32-1)) }
-
-// bytes is how much of buf row r uses.
-func (r *row) bytes() int {
-	if r.apart {
-		return int(r.n + r.nsLen + r.nameLen)
-	}
-	return int(r.n)
-}
 
 // Add puts a key read by the listing into the list. The listing reads
 // keys in order; one out of order (or twice) is sorted in later.
@@ -211,7 +217,7 @@ func (l *List) normalize() {
 	out := l.rows[:0]
 	for i := range l.rows {
 		if len(out) > 0 && l.key(&out[len(out)-1]) == l.key(&l.rows[i]) {
-			l.garbage += out[len(out)-1].bytes()
+			l.garbage += l.bytes(&out[len(out)-1])
 			out[len(out)-1] = l.rows[i]
 			continue
 		}
@@ -238,16 +244,16 @@ func (l *List) Len() int {
 
 // item builds the item of row r.
 func (l *List) item(r *row) Item {
-	rel := l.key(r)
-	key := l.Prefix + rel
+	key := l.Prefix + l.key(r)
 	it := Item{Key: key, Size: int(r.size), Mark: keytree.Mark(r.mark)}
+	ns, name, _ := l.names(r)
 	if r.apart {
-		s := string(l.buf[r.off+r.n : r.off+uint32(r.bytes())])
-		it.Namespace, it.Name = s[:r.nsLen], s[r.nsLen:]
+		s := ns + name
+		it.Namespace, it.Name = s[:len(ns)], s[len(ns):]
 		return it
 	}
-	rel = key[len(l.Prefix):]
-	it.Namespace, it.Name = rel[:r.nsLen], rel[len(rel)-int(r.nameLen):]
+	rel := key[len(l.Prefix):]
+	it.Namespace, it.Name = rel[:len(ns)], rel[len(rel)-len(name):]
 	return it
 }
 
@@ -381,7 +387,7 @@ func (l *List) compact() {
 	out := l.rows[:0]
 	for i := range l.rows {
 		if l.rows[i].gone {
-			l.garbage += l.rows[i].bytes()
+			l.garbage += l.bytes(&l.rows[i])
 			continue
 		}
 		out = append(out, l.rows[i])
@@ -396,7 +402,7 @@ func (l *List) compact() {
 	for i := range l.rows {
 		r := &l.rows[i]
 		off := uint32(len(buf))
-		buf = append(buf, l.buf[r.off:r.off+uint32(r.bytes())]...)
+		buf = append(buf, l.buf[r.off:r.off+uint32(l.bytes(r))]...)
 		r.off = off
 	}
 	l.buf, l.garbage = buf, 0
@@ -405,7 +411,7 @@ func (l *List) compact() {
 // SetFilter narrows the rows shown (keytree.NewMatcher's patterns,
 // against "namespace/name").
 func (l *List) SetFilter(pattern string) {
-	l.match = keytree.NewMatcher(pattern)
+	l.match, l.pattern = keytree.NewMatcher(pattern), pattern
 	l.dirty = true
 }
 
@@ -429,12 +435,21 @@ func (l *List) Resort() { l.dirty = true }
 // ShownLen is how many rows pass the filter.
 func (l *List) ShownLen() int {
 	l.update()
+	if l.ident != 0 {
+		return len(l.rows)
+	}
 	return len(l.shown)
 }
 
 // At is the i-th row that passes the filter, in order.
 func (l *List) At(i int) Item {
 	l.update()
+	switch l.ident {
+	case 1:
+		return l.item(&l.rows[i])
+	case -1:
+		return l.item(&l.rows[len(l.rows)-1-i])
+	}
 	return l.item(&l.rows[l.shown[i]])
 }
 
@@ -445,8 +460,13 @@ func (l *List) Pos(k string) int {
 	}
 	l.update()
 	i := l.find(k[len(l.Prefix):])
-	if i < 0 {
+	switch {
+	case i < 0:
 		return -1
+	case l.ident == 1:
+		return i
+	case l.ident == -1:
+		return len(l.rows) - 1 - i
 	}
 	return slices.Index(l.shown, int32(i))
 }
@@ -454,28 +474,33 @@ func (l *List) Pos(k string) int {
 // filterText is "namespace/name" of row r, in scratch: it is valid until
 // the next call.
 func (l *List) filterText(r *row) string {
-	l.scratch = append(append(append(l.scratch[:0], l.namespace(r)...), '/'), l.name(r)...)
+	ns, name, _ := l.names(r)
+	l.scratch = append(append(append(l.scratch[:0], ns...), '/'), name...)
 	return view(l.scratch)
 }
 
 // compareBuiltin orders two rows by the list's own order, 0 on a tie.
 func (l *List) compareBuiltin(a, b *row) int {
-	switch l.order {
-	case ByName:
-		return strings.Compare(l.name(a), l.name(b))
-	case ByNamespace:
-		return strings.Compare(l.namespace(a), l.namespace(b))
-	case BySize:
+	if l.order == BySize {
 		return cmp.Compare(a.size, b.size)
 	}
-	return cmp.Or(strings.Compare(l.namespace(a), l.namespace(b)), strings.Compare(l.name(a), l.name(b)))
+	nsA, nameA, _ := l.names(a)
+	nsB, nameB, _ := l.names(b)
+	switch l.order {
+	case ByName:
+		return strings.Compare(nameA, nameB)
+	case ByNamespace:
+		return strings.Compare(nsA, nsB)
+	}
+	return cmp.Or(strings.Compare(nsA, nsB), strings.Compare(nameA, nameB))
 }
 
 // scratchItem fills it with a view of row r for a SortFunc, its key
 // built in kb.
 func (l *List) scratchItem(it *Item, kb *[]byte, r *row) {
 	*kb = append(append((*kb)[:0], l.Prefix...), l.key(r)...)
-	*it = Item{Key: view(*kb), Namespace: l.namespace(r), Name: l.name(r), Size: int(r.size), Mark: keytree.Mark(r.mark)}
+	ns, name, _ := l.names(r)
+	*it = Item{Key: view(*kb), Namespace: ns, Name: name, Size: int(r.size), Mark: keytree.Mark(r.mark)}
 }
 
 // compare orders two rows for the view: the sort, reversed when desc,
@@ -508,6 +533,12 @@ func (l *List) update() {
 		return
 	}
 	l.dirty = false
+	defer func() { l.ia, l.ib = Item{}, Item{} }()
+	if l.pattern == "" && l.keyOrdered() {
+		l.shown = nil
+		return
+	}
+	l.ident = 0
 	l.shown = l.shown[:0]
 	for i := range l.rows {
 		if l.match.Match(l.filterText(&l.rows[i])) {
@@ -520,5 +551,23 @@ func (l *List) update() {
 	if !slices.IsSortedFunc(l.shown, l.compare) {
 		slices.SortFunc(l.shown, l.compare)
 	}
-	l.ia, l.ib = Item{}, Item{}
+}
+
+// keyOrdered reports whether key order, or its reverse when desc, is the
+// order asked for, and sets ident if so.
+func (l *List) keyOrdered() bool {
+	for i := 1; i < len(l.rows); i++ {
+		a, b := int32(i-1), int32(i)
+		if l.desc {
+			a, b = b, a
+		}
+		if l.compare(a, b) > 0 {
+			return false
+		}
+	}
+	l.ident = 1
+	if l.desc {
+		l.ident = -1
+	}
+	return true
 }
