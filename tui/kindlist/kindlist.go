@@ -101,11 +101,11 @@ type List struct {
 	// The view: the rows that pass the filter, in order. It is all rows
 	// in key order (ident 1) or its reverse (ident -1), the most common
 	// views, without a slice; else (ident 0) shown holds their numbers.
-	shown []int32
-	ident int
-	order Order
-	sortf SortFunc
-	desc  bool
+	shown   []int32
+	ident   int
+	order   Order
+	sortf   SortFunc
+	desc    bool
 	match   keytree.Matcher
 	pattern string
 	dirty   bool
