@@ -204,6 +204,13 @@ func listKindCmd(c *common, gen int, prefix string, splitNS bool, keep func(stri
 		defer cancel()
 		l := kindlist.New(prefix, splitNS)
 		l.Keep = keep
+		if keep == nil {
+			// The count sizes the list once (a hint: if it fails, the
+			// list grows as it is read).
+			if n, err := c.src.Count(ctx, prefix, c.rev); err == nil {
+				l.Expect(int(min(n, 1<<26)))
+			}
+		}
 		rev, err := c.src.Range(ctx, prefix, c.rev, func(kv etcdsrc.KeyValue) error {
 			l.Add(kv)
 			return nil

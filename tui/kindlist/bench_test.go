@@ -17,6 +17,7 @@ const benchItems = 300_000
 // as a Range would give them.
 func benchList() *List {
 	l := New("/registry/configmaps/", true)
+	l.Expect(benchItems) // as the pane does, from a count
 	value := make([]byte, 957)
 	for i := range benchItems {
 		l.Add(etcdsrc.KeyValue{Key: fmt.Sprintf("/registry/configmaps/ns%02d/cm-%05d", i/(benchItems/20), i%(benchItems/20)), Value: value})

@@ -91,6 +91,7 @@ type List struct {
 	Keep func(key string) (namespace, name string, ok bool)
 
 	buf      []byte
+	expect   int   // how many rows Expect was told of
 	garbage  int   // bytes of buf no row uses
 	rows     []row // in key order once sorted is set
 	unsorted bool  // Add was given a key out of order
@@ -191,6 +192,21 @@ func (l *List) newRow(k, ns, name string, size int) row {
 // 4 GiB).
 func clampSize(n int) uint32 { return uint32(min(max(n, 0), 1<<32-1)) }
 
+// sampleRows is how many rows Add takes before it sizes buf for the rows
+// Expect announced, from their keys' mean length.
+const sampleRows = 256
+
+// Expect says about how many rows the listing will Add, so the list is
+// allocated once at its size: growing a slice of 300,000 rows by
+// appending holds the old and the new one at once, over and over.
+func (l *List) Expect(n int) {
+	if n <= len(l.rows) {
+		return
+	}
+	l.expect = n
+	l.rows = slices.Grow(l.rows, n-len(l.rows))
+}
+
 // Add puts a key read by the listing into the list. The listing reads
 // keys in order; one out of order (or twice) is sorted in later.
 func (l *List) Add(kv etcdsrc.KeyValue) {
@@ -203,6 +219,10 @@ func (l *List) Add(kv etcdsrc.KeyValue) {
 		l.unsorted = true
 	}
 	l.rows = append(l.rows, r)
+	if len(l.rows) == sampleRows && l.expect > sampleRows {
+		// An eighth more than the mean: keys vary in length.
+		l.buf = slices.Grow(l.buf, len(l.buf)/sampleRows*(l.expect-sampleRows)*9/8)
+	}
 	l.dirty = true
 }
 

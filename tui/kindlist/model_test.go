@@ -179,11 +179,14 @@ func TestRandomAgainstModel(t *testing.T) {
 		m := &model{prefix: prefix, splitNS: splitNS, keep: keep, items: map[string]*modelItem{}}
 		// The listing: in order, but now and then out of order or twice.
 		var listing []etcdsrc.KeyValue
-		for range rng.IntN(120) {
+		for range rng.IntN(2 * sampleRows) {
 			listing = append(listing, kv(key(), rng.IntN(50), 1, 1))
 		}
 		if rng.IntN(3) != 0 {
 			slices.SortStableFunc(listing, func(a, b etcdsrc.KeyValue) int { return strings.Compare(a.Key, b.Key) })
+		}
+		if rng.IntN(2) == 0 {
+			l.Expect(rng.IntN(2 * sampleRows)) // a count, about right or not
 		}
 		for _, e := range listing {
 			l.Add(e)
