@@ -121,8 +121,12 @@ type listPane struct {
 	width    int
 	focused  bool
 	loading  bool
-	err      error
-	rev      int64 // the revision the list was read at
+	// relistSel is the key selected when a listing started again: the
+	// old list is let go meanwhile (two lists of a large kind are twice
+	// its memory), and the cursor goes back to it when the new one lands.
+	relistSel string
+	err       error
+	rev       int64 // the revision the list was read at
 }
 
 // kindListMsg carries the objects of a kind.
@@ -187,6 +191,10 @@ func namespaceRows(cat *decode.Catalog, root, ns string) func(string) (string, s
 // reload lists the kind again.
 func (l *listPane) reload() tea.Cmd {
 	l.gen++
+	if !l.loading {
+		l.relistSel = l.selectedKey()
+	}
+	l.list = kindlist.New(l.prefix, l.list.SplitNS)
 	l.loading, l.err, l.cells, l.asked = true, nil, map[string][]columns.Cell{}, map[string]bool{}
 	var keep func(string) (string, string, bool)
 	if l.kind.Resource == "all" {
@@ -268,8 +276,8 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 		if msg.gen != l.gen {
 			return l, nil
 		}
-		sel := l.selectedKey()
-		l.loading, l.err, l.list, l.rev = false, msg.err, msg.list, msg.list.Rev
+		sel := l.relistSel
+		l.loading, l.err, l.list, l.rev, l.relistSel = false, msg.err, msg.list, msg.list.Rev, ""
 		l.list.SetFilter(l.filter)
 		l.applySort()
 		l.reselect(sel)

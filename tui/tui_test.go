@@ -1300,3 +1300,25 @@ func TestDeletedViewBringsBackTheLastValue(t *testing.T) {
 		t.Errorf("last value:\n%s", d.m.View())
 	}
 }
+
+// TestListRefreshKeepsTheCursor lists a kind again (ctrl+r): the old
+// list is let go while the new one is read, and the cursor comes back to
+// the row it was on.
+func TestListRefreshKeepsTheCursor(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.openList("deploy")
+	if d.m.list.list.Len() < 3 {
+		t.Fatalf("%d deployments, want 3 or more", d.m.list.list.Len())
+	}
+	d.key("j", "j")
+	want := d.m.list.selectedKey()
+	d.key("ctrl+r")
+	if !d.m.list.loading || d.m.list.list.Len() != 0 {
+		t.Errorf("while listing again: loading %v, %d rows held", d.m.list.loading, d.m.list.list.Len())
+	}
+	d.until("listed again", func(m *Model) bool { return !m.list.loading })
+	if got := d.m.list.selectedKey(); got != want || d.m.list.cursor != 2 {
+		t.Errorf("after the refresh: %q at %d, want %q at 2", got, d.m.list.cursor, want)
+	}
+}
