@@ -56,13 +56,13 @@ const (
 	BySize
 )
 
-// row is one item, 16 bytes. Its key after the prefix is
-// buf[off:off+n]; its namespace and name are parts of that key (split at
-// its first "/" in a list across namespaces) or, when apart is set (a
-// Keep that names rows otherwise), follow it in buf: both lengths as
-// uvarints, then the namespace, then the name.
+// row is one item, 12 bytes. Its key after the prefix is in buf at off,
+// its length first as a uvarint; its namespace and name are parts of that
+// key (split at its first "/" in a list across namespaces) or, when apart
+// is set (a Keep that names rows otherwise), follow it in buf: both
+// lengths as uvarints, then the namespace, then the name.
 type row struct {
-	off, n      uint32
+	off         uint32
 	size        uint32
 	mark        uint8 // a keytree.Mark
 	apart, gone bool
@@ -131,24 +131,35 @@ func view(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-func (l *List) key(r *row) string { return view(l.buf[r.off : r.off+r.n]) }
+func (l *List) key(r *row) string {
+	k, _ := l.keyEnd(r)
+	return k
+}
+
+// keyEnd is row r's key after the prefix, and where in buf it ends.
+func (l *List) keyEnd(r *row) (string, int) {
+	n, w := binary.Uvarint(l.buf[r.off:])
+	start := int(r.off) + w
+	end := start + int(n)
+	return view(l.buf[start:end]), end
+}
 
 // names is row r's namespace and name, and how many bytes of buf the row
 // takes in all.
 func (l *List) names(r *row) (ns, name string, size int) {
-	key := l.key(r)
+	key, end := l.keyEnd(r)
 	if !r.apart {
 		if !l.SplitNS {
-			return "", key, len(key)
+			return "", key, end - int(r.off)
 		}
 		i := strings.IndexByte(key, '/')
-		return key[:i], key[i+1:], len(key)
+		return key[:i], key[i+1:], end - int(r.off)
 	}
-	b := l.buf[r.off+r.n:]
+	b := l.buf[end:]
 	nsLen, w1 := binary.Uvarint(b)
 	nameLen, w2 := binary.Uvarint(b[w1:])
 	b = b[w1+w2:]
-	return view(b[:nsLen]), view(b[nsLen : nsLen+nameLen]), int(r.n) + w1 + w2 + int(nsLen+nameLen)
+	return view(b[:nsLen]), view(b[nsLen : nsLen+nameLen]), end - int(r.off) + w1 + w2 + int(nsLen+nameLen)
 }
 
 // bytes is how much of buf row r takes.
@@ -177,7 +188,8 @@ func (l *List) parse(k string) (ns, name string, ok bool) {
 // newRow packs the key k (under the prefix) and its names into buf.
 func (l *List) newRow(k, ns, name string, size int) row {
 	rel := k[len(l.Prefix):]
-	r := row{off: uint32(len(l.buf)), n: uint32(len(rel)), size: clampSize(size)}
+	r := row{off: uint32(len(l.buf)), size: clampSize(size)}
+	l.buf = binary.AppendUvarint(l.buf, uint64(len(rel)))
 	l.buf = append(l.buf, rel...)
 	if l.Keep != nil {
 		r.apart = true
