@@ -1322,3 +1322,32 @@ func TestListRefreshKeepsTheCursor(t *testing.T) {
 		t.Errorf("after the refresh: %q at %d, want %q at 2", got, d.m.list.cursor, want)
 	}
 }
+
+// TestListDecodedRowsStayBounded pages through a kind list of 10,000
+// ConfigMaps to its end: the rows decoded for the screen are forgotten
+// once off it, so the pane holds about keptCells of them, not one per
+// object seen, and the rows on screen are decoded.
+func TestListDecodedRowsStayBounded(t *testing.T) {
+	seedBenchLevel(t)
+	d := newDriver(t, Options{Root: "/benchkeys"}, 160, 50)
+	d.start()
+	d.openList("cm")
+	onScreen := func(m *Model) bool {
+		start, end := m.list.win.span(m.list.list.ShownLen())
+		for i := start; i < end; i++ {
+			if m.list.cells[m.list.list.At(i).Key] == nil {
+				return false
+			}
+		}
+		return true
+	}
+	most := 0
+	for d.m.list.cursor < d.m.list.list.ShownLen()-1 {
+		d.key("pgdown")
+		d.until("the rows on screen decoded", onScreen)
+		most = max(most, len(d.m.list.cells), len(d.m.list.asked))
+	}
+	if bound := 2*keptCells + 2*d.m.list.win.height; most > bound || most < keptCells {
+		t.Errorf("the pane held up to %d decoded rows of %d, want between %d and %d", most, d.m.list.list.Len(), keptCells, bound)
+	}
+}
