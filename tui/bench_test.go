@@ -123,7 +123,8 @@ const benchLevel = 10_000
 var seedKeyPress sync.Once
 
 // seedBenchLevel writes the benchmark's ConfigMaps under /benchkeys,
-// which no test reads, once per process.
+// which only it and TestListDecodedRowsStayBounded read (under a root
+// of their own), once per process.
 func seedBenchLevel(b testing.TB) {
 	b.Helper()
 	var err error

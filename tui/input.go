@@ -118,9 +118,9 @@ func (m *Model) paneKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 			if !matchesAny(msg, k.FullHelp()...) {
 				return nil, false
 			}
-			before := m.list.selected()
+			before := m.list.selectedKey()
 			m.list, cmd = m.list.Update(msg)
-			if after := m.list.selected(); after != nil && after != before {
+			if after, ok := m.list.selected(); ok && after.Key != before {
 				cmd = tea.Batch(cmd, m.schedulePreview(after.Key))
 			}
 			return cmd, true
@@ -300,7 +300,7 @@ func (m *Model) historyKey() string {
 			return k
 		}
 	case m.focus == focusLeft && m.left == leftList:
-		if it := m.list.selected(); it != nil {
+		if it, ok := m.list.selected(); ok {
 			return it.Key
 		}
 	}
@@ -576,7 +576,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 				return m.list.scroll(wheel)
 			}
 			m.list.clickRow(row)
-			if it := m.list.selected(); it != nil {
+			if it, ok := m.list.selected(); ok {
 				return m.schedulePreview(it.Key)
 			}
 			return nil

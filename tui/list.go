@@ -106,7 +106,9 @@ type listPane struct {
 	list   *kindlist.List
 	table  *columns.Table
 	// cells holds the decoded rows; a row not decoded yet shows what its
-	// key tells (name, size). asked holds the keys asked for.
+	// key tells (name, size). asked holds the keys asked for. Both are
+	// kept to about the rows on screen (see trimCells), unless a sort by
+	// a decoded column needs every row.
 	cells    map[string][]columns.Cell
 	asked    map[string]bool
 	sorts    []key.Binding
@@ -119,8 +121,12 @@ type listPane struct {
 	width    int
 	focused  bool
 	loading  bool
-	err      error
-	rev      int64 // the revision the list was read at
+	// relistSel is the key selected when a listing started again: the
+	// old list is let go meanwhile (two lists of a large kind are twice
+	// its memory), and the cursor goes back to it when the new one lands.
+	relistSel string
+	err       error
+	rev       int64 // the revision the list was read at
 }
 
 // kindListMsg carries the objects of a kind.
@@ -185,6 +191,10 @@ func namespaceRows(cat *decode.Catalog, root, ns string) func(string) (string, s
 // reload lists the kind again.
 func (l *listPane) reload() tea.Cmd {
 	l.gen++
+	if !l.loading {
+		l.relistSel = l.selectedKey()
+	}
+	l.list = kindlist.New(l.prefix, l.list.SplitNS)
 	l.loading, l.err, l.cells, l.asked = true, nil, map[string][]columns.Cell{}, map[string]bool{}
 	var keep func(string) (string, string, bool)
 	if l.kind.Resource == "all" {
@@ -202,6 +212,13 @@ func listKindCmd(c *common, gen int, prefix string, splitNS bool, keep func(stri
 		defer cancel()
 		l := kindlist.New(prefix, splitNS)
 		l.Keep = keep
+		if keep == nil {
+			// The count sizes the list once (a hint: if it fails, the
+			// list grows as it is read).
+			if n, err := c.src.Count(ctx, prefix, c.rev); err == nil {
+				l.Expect(int(min(n, 1<<26)))
+			}
+		}
 		rev, err := c.src.Range(ctx, prefix, c.rev, func(kv etcdsrc.KeyValue) error {
 			l.Add(kv)
 			return nil
@@ -235,9 +252,10 @@ func listRowsCmd(c *common, gen int, table *columns.Table, keys []string) tea.Cm
 // keys are the list's bindings, enabled for its state.
 func (l listPane) keys() listKeys {
 	k := l.c.keys.list
-	rows := len(l.list.Shown())
+	rows := l.list.ShownLen()
 	k.moveKeys.setEnabled(l.focused && rows > 1)
-	k.Open.SetEnabled(l.focused && l.selected() != nil)
+	_, sel := l.selected()
+	k.Open.SetEnabled(l.focused && sel)
 	k.Filter.SetEnabled(l.focused && !l.loading && l.err == nil)
 	k.ClearFilter.SetEnabled(l.focused && l.filter != "")
 	k.Refresh.SetEnabled(l.focused)
@@ -258,8 +276,8 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 		if msg.gen != l.gen {
 			return l, nil
 		}
-		sel := l.selectedKey()
-		l.loading, l.err, l.list, l.rev = false, msg.err, msg.list, msg.list.Rev
+		sel := l.relistSel
+		l.loading, l.err, l.list, l.rev, l.relistSel = false, msg.err, msg.list, msg.list.Rev, ""
 		l.list.SetFilter(l.filter)
 		l.applySort()
 		l.reselect(sel)
@@ -288,13 +306,13 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 
 func (l *listPane) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := l.keys()
-	if step, ok := k.step(msg, l.win.height-1, len(l.list.Shown())); ok {
+	if step, ok := k.step(msg, l.win.height-1, l.list.ShownLen()); ok {
 		l.move(step)
 		return l.askRows()
 	}
 	switch {
 	case key.Matches(msg, k.Open):
-		it := l.selected()
+		it, _ := l.selected()
 		return func() tea.Msg { return openKeyMsg{key: it.Key, focus: true} }
 	case key.Matches(msg, k.ClearFilter):
 		return l.setFilter("")
@@ -322,22 +340,48 @@ func (l *listPane) sortOn(col int) tea.Cmd {
 	sel := l.selectedKey()
 	l.applySort()
 	l.reselect(sel)
-	switch l.table.Columns()[col].Name {
-	case "NAME", "NAMESPACE", "SIZE":
+	if _, ok := l.keyOrder(); ok {
 		return l.askRows()
 	}
-	return l.askRowsOf(l.list.Shown())
+	return l.askRowsOf(0, l.list.ShownLen())
+}
+
+// keyOrder is the list's own order for a column the key tells (NAME,
+// NAMESPACE, SIZE): those sort from the keys and sizes, with no values
+// decoded and no cells built.
+func (l *listPane) keyOrder() (kindlist.Order, bool) {
+	if l.sortCol < 0 {
+		return kindlist.ByNamespaceName, true
+	}
+	switch l.table.Columns()[l.sortCol].Name {
+	case "NAME":
+		return kindlist.ByName, true
+	case "NAMESPACE":
+		return kindlist.ByNamespace, true
+	case "SIZE":
+		return kindlist.BySize, true
+	}
+	return 0, false
 }
 
 func (l *listPane) applySort() {
-	if l.sortCol < 0 {
-		l.list.SetSort(kindlist.ByName, l.desc)
+	if o, ok := l.keyOrder(); ok {
+		l.list.SetSort(o, l.desc)
 		return
 	}
 	col := l.sortCol
-	l.list.SetSort(func(a, b *kindlist.Item) int {
-		return columns.Compare(l.row(a)[col], l.row(b)[col])
+	l.list.SetSortFunc(func(a, b *kindlist.Item) int {
+		return columns.Compare(l.cell(a, col), l.cell(b, col))
 	}, l.desc)
+}
+
+// cell is one cell of an item's row, for a sort: decoded, or what its
+// key tells.
+func (l *listPane) cell(it *kindlist.Item, col int) columns.Cell {
+	if cells, ok := l.cells[it.Key]; ok {
+		return cells[col]
+	}
+	return l.row(it)[col]
 }
 
 // row is an item's cells: decoded, or what its key tells.
@@ -357,18 +401,47 @@ func (l *listPane) row(it *kindlist.Item) []columns.Cell {
 // askRows asks for the rows on screen not decoded yet: values are decoded
 // only for what is shown.
 func (l *listPane) askRows() tea.Cmd {
-	shown := l.list.Shown()
-	start, end := l.win.span(len(shown))
-	return l.askRowsOf(shown[start:end])
+	l.trimCells()
+	start, end := l.win.span(l.list.ShownLen())
+	return l.askRowsOf(start, end)
+}
+
+// keptCells is how many decoded rows the pane keeps beyond those on
+// screen before it forgets the others: browsing a long list must not
+// hold a row per object seen.
+const keptCells = 1024
+
+// trimCells forgets the decoded rows off screen once there are more than
+// keptCells, unless the list is sorted by a decoded column (that needs
+// them all). A row forgotten is decoded again when it shows.
+func (l *listPane) trimCells() {
+	if _, ok := l.keyOrder(); !ok || len(l.cells)+len(l.asked) <= 2*keptCells+2*l.win.height {
+		return
+	}
+	start, end := l.win.span(l.list.ShownLen())
+	cells := make(map[string][]columns.Cell, end-start)
+	asked := make(map[string]bool, end-start)
+	for i := start; i < end; i++ {
+		k := l.list.At(i).Key
+		if c, ok := l.cells[k]; ok {
+			cells[k] = c
+		}
+		if l.asked[k] {
+			asked[k] = true
+		}
+	}
+	l.cells, l.asked = cells, asked
 }
 
 // rowsPerCmd is how many rows one decoding Cmd reads, so a sort over a
 // long list shows its progress as it goes.
 const rowsPerCmd = 200
 
-func (l *listPane) askRowsOf(items []*kindlist.Item) tea.Cmd {
+// askRowsOf asks for the rows shown at [start, end) not decoded yet.
+func (l *listPane) askRowsOf(start, end int) tea.Cmd {
 	var keys []string
-	for _, it := range items {
+	for i := start; i < end; i++ {
+		it := l.list.At(i)
 		if !l.asked[it.Key] {
 			l.asked[it.Key] = true
 			keys = append(keys, it.Key)
@@ -391,13 +464,8 @@ func (l *listPane) setFilter(f string) tea.Cmd {
 
 // reselect puts the cursor back on key k, or at the top.
 func (l *listPane) reselect(k string) {
-	l.cursor = 0
-	for i, it := range l.list.Shown() {
-		if it.Key == k {
-			l.cursor = i
-		}
-	}
-	l.win.follow(l.cursor, len(l.list.Shown()))
+	l.cursor = max(l.list.Pos(k), 0)
+	l.win.follow(l.cursor, l.list.ShownLen())
 }
 
 // applyEvents follows watch events; it reports whether the list changed.
@@ -427,29 +495,27 @@ func (l *listPane) sweep() bool {
 }
 
 func (l *listPane) move(d int) {
-	n := len(l.list.Shown())
+	n := l.list.ShownLen()
 	l.cursor = clampCursor(l.cursor+d, n)
 	l.win.follow(l.cursor, n)
 }
 
-func (l listPane) selected() *kindlist.Item {
-	shown := l.list.Shown()
-	if l.cursor < 0 || l.cursor >= len(shown) {
-		return nil
+// selected is the item under the cursor, if any.
+func (l listPane) selected() (kindlist.Item, bool) {
+	if l.cursor < 0 || l.cursor >= l.list.ShownLen() {
+		return kindlist.Item{}, false
 	}
-	return shown[l.cursor]
+	return l.list.At(l.cursor), true
 }
 
 func (l listPane) selectedKey() string {
-	if it := l.selected(); it != nil {
-		return it.Key
-	}
-	return ""
+	it, _ := l.selected()
+	return it.Key
 }
 
 // clickRow selects the row at body line y (0 is the column header).
 func (l *listPane) clickRow(y int) {
-	if i := l.win.rowAt(y-1, len(l.list.Shown())); i >= 0 {
+	if i := l.win.rowAt(y-1, l.list.ShownLen()); i >= 0 {
 		l.cursor = i
 	}
 }
@@ -462,7 +528,7 @@ func (l *listPane) scroll(d int) tea.Cmd {
 // SetSize sizes the pane; the column header takes one line.
 func (l *listPane) SetSize(w, h int) {
 	l.width, l.win.height = w, h-1
-	l.win.follow(l.cursor, len(l.list.Shown()))
+	l.win.follow(l.cursor, l.list.ShownLen())
 }
 
 func (l *listPane) Focus() { l.focused = true }
@@ -478,7 +544,7 @@ func (l listPane) title() string {
 	}
 	t := fmt.Sprintf(":%s (%s)", l.kind.Resource, where)
 	if !l.loading {
-		t += " " + formatCount(int64(len(l.list.Shown())))
+		t += " " + formatCount(int64(l.list.ShownLen()))
 		if l.filter != "" {
 			t += fmt.Sprintf("/%s /%s", formatCount(int64(l.list.Len())), l.filter)
 		}
@@ -504,12 +570,14 @@ func (l listPane) View() string {
 	case l.list.Len() == 0:
 		return s.Dim.Render("no objects under " + decode.EscapeKey(l.prefix))
 	}
-	shown := l.list.Shown()
 	cols := l.table.Columns()
-	start, end := l.win.span(len(shown))
+	start, end := l.win.span(l.list.ShownLen())
+	items := make([]kindlist.Item, 0, end-start)
 	rows := make([][]columns.Cell, 0, end-start)
 	for i := start; i < end; i++ {
-		rows = append(rows, l.row(shown[i]))
+		it := l.list.At(i)
+		items = append(items, it)
+		rows = append(rows, l.row(&it))
 	}
 	// Columns give way by kubectl's priorities; the name is cut in the
 	// middle, keeping its distinguishing end.
@@ -537,7 +605,7 @@ func (l listPane) View() string {
 	var b strings.Builder
 	b.WriteString(s.Dim.Render(fit(line("  ", nil), l.width)))
 	for i := start; i < end; i++ {
-		it := shown[i]
+		it := items[i-start]
 		// The gutter holds the cursor and the row's mark: + new, ● changed,
 		// - deleted (shown briefly, then gone).
 		cur := " "

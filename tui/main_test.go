@@ -17,6 +17,7 @@ import (
 	"github.com/etcdscope/etcdscope/etcdsrc/demo"
 	"github.com/etcdscope/etcdscope/etcdsrc/embedded"
 	"github.com/etcdscope/etcdscope/tui/keytree"
+	"github.com/etcdscope/etcdscope/tui/kindlist"
 )
 
 // One embedded etcd for the package, seeded twice by the demo seeder:
@@ -285,4 +286,13 @@ func (d *driver) openList(command string) {
 	d.typeText(command)
 	d.key("enter")
 	d.until("the list "+command, func(m *Model) bool { return m.left == leftList && !m.list.loading })
+}
+
+// shownItems is a kind list's rows in order.
+func shownItems(l *kindlist.List) []kindlist.Item {
+	out := make([]kindlist.Item, l.ShownLen())
+	for i := range out {
+		out[i] = l.At(i)
+	}
+	return out
 }

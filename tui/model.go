@@ -262,7 +262,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case kindListMsg:
 		m.noteErr(msg.err)
 		m.list, cmd = m.list.Update(msg)
-		if it := m.list.selected(); it != nil && msg.gen == m.list.gen {
+		if it, ok := m.list.selected(); ok && msg.gen == m.list.gen {
 			cmd = tea.Batch(cmd, m.schedulePreview(it.Key))
 		}
 		cmd = tea.Batch(cmd, m.startWatchWhenListed())

@@ -236,7 +236,7 @@ func TestKindCommandListsAllNamespacesAndOpens(t *testing.T) {
 		t.Fatal(d.m.list.err)
 	}
 	nss := map[string]bool{}
-	for _, it := range d.m.list.list.Shown() {
+	for _, it := range shownItems(d.m.list.list) {
 		if !strings.HasPrefix(it.Key, "/registry/deployments/") {
 			t.Errorf("item %q is not a deployment", it.Key)
 		}
@@ -251,9 +251,9 @@ func TestKindCommandListsAllNamespacesAndOpens(t *testing.T) {
 			t.Errorf("screen lacks %q:\n%s", want, view)
 		}
 	}
-	d.until("the rows on screen decoded", func(m *Model) bool { return m.list.cells[m.list.list.Shown()[0].Key] != nil })
+	d.until("the rows on screen decoded", func(m *Model) bool { return m.list.cells[m.list.list.At(0).Key] != nil })
 	d.key("j", "enter")
-	want := d.m.list.selected().Key
+	want := d.m.list.selectedKey()
 	d.until("the object", func(m *Model) bool { return m.obj.has && m.obj.key == want })
 	if !strings.Contains(d.m.obj.r.plain, "kind: Deployment") {
 		t.Errorf("enter did not open the deployment")
@@ -272,7 +272,7 @@ func TestKindCommandWithNamespaceAndFilter(t *testing.T) {
 	if d.m.list.list.Len() == 0 {
 		t.Fatal("no pods in kube-system")
 	}
-	for _, it := range d.m.list.list.Shown() {
+	for _, it := range shownItems(d.m.list.list) {
 		if !strings.HasPrefix(it.Key, "/registry/pods/kube-system/") {
 			t.Errorf("item %q is not a kube-system pod", it.Key)
 		}
@@ -280,16 +280,16 @@ func TestKindCommandWithNamespaceAndFilter(t *testing.T) {
 	if !strings.Contains(d.m.View(), ":pods (kube-system)") {
 		t.Errorf("title does not name the namespace:\n%s", d.m.View())
 	}
-	shown := d.m.list.list.Shown()
+	shown := shownItems(d.m.list.list)
 	target := shown[len(shown)-1].Name
 	d.key("/")
 	d.typeText(target)
 	d.until("filter applied", func(m *Model) bool { return m.list.filter == target })
-	if n := len(d.m.list.list.Shown()); n == 0 || n == d.m.list.list.Len() && n > 1 {
+	if n := d.m.list.list.ShownLen(); n == 0 || n == d.m.list.list.Len() && n > 1 {
 		t.Errorf("filter %q shows %d of %d", target, n, d.m.list.list.Len())
 	}
 	d.key("enter")
-	if d.m.list.selected() == nil || !strings.Contains(d.m.list.selected().Name, target) {
+	if it, ok := d.m.list.selected(); !ok || !strings.Contains(it.Name, target) {
 		t.Errorf("the filtered row is not selected")
 	}
 }
@@ -876,15 +876,15 @@ func TestKindListFollowsTheWatch(t *testing.T) {
 	if _, err := client.Put(ctx, k, string(value.Value)); err != nil {
 		t.Fatal(err)
 	}
-	d.until("the new row", func(m *Model) bool { return m.list.list.Item(k) != nil })
-	if it := d.m.list.list.Item(k); it.Mark != keytree.MarkAdd || d.m.list.list.Len() != before+1 {
+	d.until("the new row", func(m *Model) bool { _, ok := m.list.list.Item(k); return ok })
+	if it, _ := d.m.list.list.Item(k); it.Mark != keytree.MarkAdd || d.m.list.list.Len() != before+1 {
 		t.Errorf("new row: mark %v, %d rows (was %d)", it.Mark, d.m.list.list.Len(), before)
 	}
 	if _, err := client.Delete(ctx, k); err != nil {
 		t.Fatal(err)
 	}
-	d.until("the delete marked", func(m *Model) bool { it := m.list.list.Item(k); return it != nil && it.Mark == keytree.MarkDel })
-	d.until("the row gone", func(m *Model) bool { return m.list.list.Item(k) == nil })
+	d.until("the delete marked", func(m *Model) bool { it, ok := m.list.list.Item(k); return ok && it.Mark == keytree.MarkDel })
+	d.until("the row gone", func(m *Model) bool { _, ok := m.list.list.Item(k); return !ok })
 	if d.m.list.list.Len() != before {
 		t.Errorf("%d rows after the delete, want %d", d.m.list.list.Len(), before)
 	}
@@ -968,7 +968,7 @@ func TestStatsViewAndItsDrillDown(t *testing.T) {
 	goTo(statsNamespace, "shop")
 	d.until("the namespace's objects", func(m *Model) bool { return m.left == leftList && !m.list.loading })
 	kinds := map[string]bool{}
-	for _, it := range d.m.list.list.Shown() {
+	for _, it := range shownItems(d.m.list.list) {
 		if it.Namespace != "shop" || !strings.Contains(it.Key, "/shop/") {
 			t.Errorf("row %q is not of shop", it.Key)
 		}
@@ -1107,7 +1107,7 @@ func TestKindListColumnsNamesAndSorting(t *testing.T) {
 	}
 	sizes := func() []int {
 		var out []int
-		for _, it := range wide.m.list.list.Shown() {
+		for _, it := range shownItems(wide.m.list.list) {
 			out = append(out, it.Size)
 		}
 		return out
@@ -1127,9 +1127,9 @@ func TestKindListColumnsNamesAndSorting(t *testing.T) {
 	wide.key("A")
 	wide.until("every row decoded", func(m *Model) bool { return len(m.list.cells) == m.list.list.Len() })
 	col := wide.m.list.table.Index("AGE")
-	shown := wide.m.list.list.Shown()
+	shown := shownItems(wide.m.list.list)
 	for i := 1; i < len(shown); i++ {
-		if columns.Compare(wide.m.list.row(shown[i-1])[col], wide.m.list.row(shown[i])[col]) > 0 {
+		if columns.Compare(wide.m.list.row(&shown[i-1])[col], wide.m.list.row(&shown[i])[col]) > 0 {
 			t.Fatalf("rows %d and %d out of age order", i-1, i)
 		}
 	}
@@ -1298,5 +1298,56 @@ func TestDeletedViewBringsBackTheLastValue(t *testing.T) {
 	d.until("its last value", func(m *Model) bool { return m.obj.has && m.obj.key == k })
 	if !strings.Contains(d.m.obj.r.plain, "keep: me") || !strings.Contains(d.m.View(), "as of rev "+formatCount(del.Header.Revision-1)) {
 		t.Errorf("last value:\n%s", d.m.View())
+	}
+}
+
+// TestListRefreshKeepsTheCursor lists a kind again (ctrl+r): the old
+// list is let go while the new one is read, and the cursor comes back to
+// the row it was on.
+func TestListRefreshKeepsTheCursor(t *testing.T) {
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.openList("deploy")
+	if d.m.list.list.Len() < 3 {
+		t.Fatalf("%d deployments, want 3 or more", d.m.list.list.Len())
+	}
+	d.key("j", "j")
+	want := d.m.list.selectedKey()
+	d.key("ctrl+r")
+	if !d.m.list.loading || d.m.list.list.Len() != 0 {
+		t.Errorf("while listing again: loading %v, %d rows held", d.m.list.loading, d.m.list.list.Len())
+	}
+	d.until("listed again", func(m *Model) bool { return !m.list.loading })
+	if got := d.m.list.selectedKey(); got != want || d.m.list.cursor != 2 {
+		t.Errorf("after the refresh: %q at %d, want %q at 2", got, d.m.list.cursor, want)
+	}
+}
+
+// TestListDecodedRowsStayBounded pages through a kind list of 10,000
+// ConfigMaps to its end: the rows decoded for the screen are forgotten
+// once off it, so the pane holds about keptCells of them, not one per
+// object seen, and the rows on screen are decoded.
+func TestListDecodedRowsStayBounded(t *testing.T) {
+	seedBenchLevel(t)
+	d := newDriver(t, Options{Root: "/benchkeys"}, 160, 50)
+	d.start()
+	d.openList("cm")
+	onScreen := func(m *Model) bool {
+		start, end := m.list.win.span(m.list.list.ShownLen())
+		for i := start; i < end; i++ {
+			if m.list.cells[m.list.list.At(i).Key] == nil {
+				return false
+			}
+		}
+		return true
+	}
+	most := 0
+	for d.m.list.cursor < d.m.list.list.ShownLen()-1 {
+		d.key("pgdown")
+		d.until("the rows on screen decoded", onScreen)
+		most = max(most, len(d.m.list.cells), len(d.m.list.asked))
+	}
+	if bound := 2*keptCells + 2*d.m.list.win.height; most > bound || most < keptCells {
+		t.Errorf("the pane held up to %d decoded rows of %d, want between %d and %d", most, d.m.list.list.Len(), keptCells, bound)
 	}
 }

@@ -62,13 +62,13 @@ func TestViewGolden(t *testing.T) {
 		}},
 		{"kind-list", func(t *testing.T, d *driver) {
 			d.openList("deploy")
-			d.until("rows", func(m *Model) bool { return m.list.cells[m.list.list.Shown()[0].Key] != nil })
+			d.until("rows", func(m *Model) bool { return m.list.cells[m.list.list.At(0).Key] != nil })
 			d.until("the first one previewed", func(m *Model) bool { return m.obj.has })
 		}},
 		{"kind-list-marks", func(t *testing.T, d *driver) {
 			d.openList("deploy")
 			d.until("the first one previewed", func(m *Model) bool { return m.obj.has })
-			shown := d.m.list.list.Shown()
+			shown := shownItems(d.m.list.list)
 			rev := d.m.list.rev
 			var ask tea.Cmd
 			d.do(func(m *Model) {

@@ -4,42 +4,77 @@
 // nothing of bubbletea, so it is tested with synthetic listings and event
 // sequences alone; the explorer's list pane wraps it with a cursor, the
 // Cmds that read and decode, and the view.
+//
+// A list can hold every object of a kind in a large cluster (300,000
+// ConfigMaps), so it holds no object per row: rows are plain values in
+// one slice, in key order, their keys packed into one byte buffer; the
+// filtered, sorted view is a slice of row numbers. None of these hold
+// pointers, so the garbage collector never scans them, and a row costs
+// its key's bytes and a few words.
 package kindlist
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/etcdscope/etcdscope/etcdsrc"
 	"github.com/etcdscope/etcdscope/tui/keytree"
 )
 
-// Item is one object of the list.
+// Item is one object of the list, as the pane shows it.
 type Item struct {
 	Key       string
 	Namespace string
 	Name      string
 	// Size is the stored value's length in bytes.
 	Size int
-	// ModRevision is the revision of the value the item was last seen at.
-	ModRevision int64
-	Mark        keytree.Mark
-	MarkAt      time.Time
+	Mark keytree.Mark
 }
 
-// SortFunc orders two items; a list sorted by a column that needs decoded
-// objects gets one built from what the pane decoded.
+// SortFunc orders two items for a sort by a column the key does not tell
+// (one decoded from the values). The items it is given, strings and all,
+// are valid during the call only: it must not keep them.
 type SortFunc func(a, b *Item) int
 
-// ByName orders by namespace, then name: the listing's own order.
-func ByName(a, b *Item) int {
-	return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
+// Order is one of the sorts the list does on its own, from the keys and
+// sizes alone.
+type Order int
+
+const (
+	// ByNamespaceName orders by namespace, then name: the listing's own
+	// order.
+	ByNamespaceName Order = iota
+	// ByName orders by name alone (the NAME column).
+	ByName
+	// ByNamespace orders by namespace alone (the NAMESPACE column).
+	ByNamespace
+	// BySize orders by stored size, smallest first (the SIZE column).
+	BySize
+)
+
+// row is one item, 12 bytes. Its key after the prefix is in buf at off,
+// its length first as a uvarint; its namespace and name are parts of that
+// key (split at its first "/" in a list across namespaces) or, when apart
+// is set (a Keep that names rows otherwise), follow it in buf: both
+// lengths as uvarints, then the namespace, then the name.
+type row struct {
+	off         uint32
+	size        uint32
+	mark        uint8 // a keytree.Mark
+	apart, gone bool
 }
 
-// BySize orders by stored size, largest first.
-func BySize(a, b *Item) int { return cmp.Or(cmp.Compare(b.Size, a.Size), ByName(a, b)) }
+// The marks as a row holds them.
+const (
+	markNone = uint8(keytree.MarkNone)
+	markAdd  = uint8(keytree.MarkAdd)
+	markMod  = uint8(keytree.MarkMod)
+	markDel  = uint8(keytree.MarkDel)
+)
 
 // List is the objects of one kind under Prefix.
 type List struct {
@@ -55,140 +90,373 @@ type List struct {
 	// they are named (a list across kinds: one namespace's objects).
 	Keep func(key string) (namespace, name string, ok bool)
 
-	items map[string]*Item
-	order []*Item // every item, sorted
-	shown []*Item // those that pass the filter, in order
-	sort  SortFunc
-	desc  bool
-	match keytree.Matcher
-	dirty bool
+	buf      []byte
+	expect   int   // how many rows Expect was told of
+	garbage  int   // bytes of buf no row uses
+	rows     []row // in key order once sorted is set
+	unsorted bool  // Add was given a key out of order
+	// marked holds when each marked row (by key after the prefix) was
+	// marked: only rows a watch changed lately have an entry.
+	marked map[string]time.Time
+
+	// The view: the rows that pass the filter, in order. It is all rows
+	// in key order (ident 1) or its reverse (ident -1), the most common
+	// views, without a slice; else (ident 0) shown holds their numbers.
+	shown   []int32
+	ident   int
+	order   Order
+	sortf   SortFunc
+	desc    bool
+	match   keytree.Matcher
+	pattern string
+	dirty   bool
+
+	// Scratch for filtering and for the items a SortFunc is given.
+	scratch    []byte
+	ia, ib     Item
+	keyA, keyB []byte
 }
 
 // New returns an empty list of the keys under prefix.
 func New(prefix string, splitNS bool) *List {
-	return &List{Prefix: prefix, SplitNS: splitNS, items: map[string]*Item{}, sort: ByName, dirty: true}
+	return &List{Prefix: prefix, SplitNS: splitNS, marked: map[string]time.Time{}, dirty: true}
 }
 
-// itemFor makes the item of a key under the prefix.
-func (l *List) itemFor(kv etcdsrc.KeyValue) *Item {
-	rel := kv.Key[len(l.Prefix):]
-	it := &Item{Key: kv.Key, Name: rel, Size: len(kv.Value), ModRevision: kv.ModRevision}
-	if l.Keep != nil {
-		it.Namespace, it.Name, _ = l.Keep(kv.Key)
-		return it
+// view is b as a string without a copy; it must not outlive the call it
+// is made for (buf is rebuilt when it is compacted).
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
 	}
-	if l.SplitNS {
-		if ns, name, ok := strings.Cut(rel, "/"); ok {
-			it.Namespace, it.Name = ns, name
+	return unsafe.String(&b[0], len(b))
+}
+
+func (l *List) key(r *row) string {
+	k, _ := l.keyEnd(r)
+	return k
+}
+
+// keyEnd is row r's key after the prefix, and where in buf it ends.
+func (l *List) keyEnd(r *row) (string, int) {
+	n, w := binary.Uvarint(l.buf[r.off:])
+	start := int(r.off) + w
+	end := start + int(n)
+	return view(l.buf[start:end]), end
+}
+
+// names is row r's namespace and name, and how many bytes of buf the row
+// takes in all.
+func (l *List) names(r *row) (ns, name string, size int) {
+	key, end := l.keyEnd(r)
+	if !r.apart {
+		if !l.SplitNS {
+			return "", key, end - int(r.off)
 		}
+		i := strings.IndexByte(key, '/')
+		return key[:i], key[i+1:], end - int(r.off)
 	}
-	return it
+	b := l.buf[end:]
+	nsLen, w1 := binary.Uvarint(b)
+	nameLen, w2 := binary.Uvarint(b[w1:])
+	b = b[w1+w2:]
+	return view(b[:nsLen]), view(b[nsLen : nsLen+nameLen]), end - int(r.off) + w1 + w2 + int(nsLen+nameLen)
 }
 
-// Add puts a key read by the listing into the list.
-func (l *List) Add(kv etcdsrc.KeyValue) {
-	if !l.holds(kv.Key) {
+// bytes is how much of buf row r takes.
+func (l *List) bytes(r *row) int {
+	_, _, n := l.names(r)
+	return n
+}
+
+// parse tells whether key k is a row of the list, and its namespace and
+// name.
+func (l *List) parse(k string) (ns, name string, ok bool) {
+	if !strings.HasPrefix(k, l.Prefix) || len(k) == len(l.Prefix) {
+		return "", "", false
+	}
+	if l.Keep != nil {
+		return l.Keep(k)
+	}
+	rel := k[len(l.Prefix):]
+	if !l.SplitNS {
+		return "", rel, true
+	}
+	ns, name, ok = strings.Cut(rel, "/") // an object of a namespace
+	return ns, name, ok
+}
+
+// newRow packs the key k (under the prefix) and its names into buf.
+func (l *List) newRow(k, ns, name string, size int) row {
+	rel := k[len(l.Prefix):]
+	r := row{off: uint32(len(l.buf)), size: clampSize(size)}
+	l.buf = binary.AppendUvarint(l.buf, uint64(len(rel)))
+	l.buf = append(l.buf, rel...)
+	if l.Keep != nil {
+		r.apart = true
+		l.buf = binary.AppendUvarint(l.buf, uint64(len(ns)))
+		l.buf = binary.AppendUvarint(l.buf, uint64(len(name)))
+		l.buf = append(append(l.buf, ns...), name...)
+	}
+	return r
+}
+
+// clampSize fits a value's length in a row (etcd values are far below
+// 4 GiB).
+func clampSize(n int) uint32 { return uint32(min(max(n, 0), 1<<32-1)) }
+
+// sampleRows is how many rows Add takes before it sizes buf for the rows
+// Expect announced, from their keys' mean length.
+const sampleRows = 256
+
+// Expect says about how many rows the listing will Add, so the list is
+// allocated once at its size: growing a slice of 300,000 rows by
+// appending holds the old and the new one at once, over and over.
+func (l *List) Expect(n int) {
+	if n <= len(l.rows) {
 		return
 	}
-	l.items[kv.Key] = l.itemFor(kv)
+	l.expect = n
+	l.rows = slices.Grow(l.rows, n-len(l.rows))
+}
+
+// Add puts a key read by the listing into the list. The listing reads
+// keys in order; one out of order (or twice) is sorted in later.
+func (l *List) Add(kv etcdsrc.KeyValue) {
+	ns, name, ok := l.parse(kv.Key)
+	if !ok {
+		return
+	}
+	r := l.newRow(kv.Key, ns, name, len(kv.Value))
+	if n := len(l.rows); n > 0 && l.key(&l.rows[n-1]) >= l.key(&r) {
+		l.unsorted = true
+	}
+	l.rows = append(l.rows, r)
+	if len(l.rows) == sampleRows && l.expect > sampleRows {
+		// An eighth more than the mean: keys vary in length.
+		l.buf = slices.Grow(l.buf, len(l.buf)/sampleRows*(l.expect-sampleRows)*9/8)
+	}
 	l.dirty = true
 }
 
-// holds reports whether key k is a row of the list.
-func (l *List) holds(k string) bool {
-	if !strings.HasPrefix(k, l.Prefix) || len(k) == len(l.Prefix) {
-		return false
+// normalize puts rows Add took out of order in order, the last added of
+// a key kept.
+func (l *List) normalize() {
+	if !l.unsorted {
+		return
 	}
-	if l.Keep != nil {
-		_, _, ok := l.Keep(k)
-		return ok
+	l.unsorted = false
+	slices.SortStableFunc(l.rows, func(a, b row) int { return strings.Compare(l.key(&a), l.key(&b)) })
+	out := l.rows[:0]
+	for i := range l.rows {
+		if len(out) > 0 && l.key(&out[len(out)-1]) == l.key(&l.rows[i]) {
+			l.garbage += l.bytes(&out[len(out)-1])
+			out[len(out)-1] = l.rows[i]
+			continue
+		}
+		out = append(out, l.rows[i])
 	}
-	return !l.SplitNS || strings.Contains(k[len(l.Prefix):], "/") // an object of a namespace
+	l.rows = out
+}
+
+// find is the index of the row of key k after the prefix, or -1.
+func (l *List) find(rel string) int {
+	l.normalize()
+	i, ok := slices.BinarySearchFunc(l.rows, rel, func(r row, k string) int { return strings.Compare(l.key(&r), k) })
+	if !ok {
+		return -1
+	}
+	return i
 }
 
 // Len is how many objects the list holds.
-func (l *List) Len() int { return len(l.items) }
+func (l *List) Len() int {
+	l.normalize()
+	return len(l.rows)
+}
 
-// Item is the item of key k, or nil.
-func (l *List) Item(k string) *Item { return l.items[k] }
+// item builds the item of row r.
+func (l *List) item(r *row) Item {
+	key := l.Prefix + l.key(r)
+	it := Item{Key: key, Size: int(r.size), Mark: keytree.Mark(r.mark)}
+	ns, name, _ := l.names(r)
+	if r.apart {
+		s := ns + name
+		it.Namespace, it.Name = s[:len(ns)], s[len(ns):]
+		return it
+	}
+	rel := key[len(l.Prefix):]
+	it.Namespace, it.Name = rel[:len(ns)], rel[len(rel)-len(name):]
+	return it
+}
+
+// Item is the item of key k, if the list holds it.
+func (l *List) Item(k string) (Item, bool) {
+	if !strings.HasPrefix(k, l.Prefix) {
+		return Item{}, false
+	}
+	i := l.find(k[len(l.Prefix):])
+	if i < 0 {
+		return Item{}, false
+	}
+	return l.item(&l.rows[i]), true
+}
 
 // ApplyEvents follows watch events, oldest first: a create adds a row
 // marked new, an update marks it modified, a delete marks it deleted
 // until Sweep removes it. Events at or before the list's revision are in
-// it already. It reports whether the list changed.
+// it already. It reports whether the list changed. The rows a batch
+// creates are merged into the list once, at its end.
 func (l *List) ApplyEvents(evs []etcdsrc.Event, now time.Time) bool {
+	l.normalize()
 	changed := false
+	var added []row
+	var addedAt map[string]int // key after the prefix → index in added
 	for i := range evs {
 		ev := &evs[i]
 		k := ev.KV.Key
-		if ev.Revision <= l.Rev || !l.holds(k) {
+		if ev.Revision <= l.Rev || (ev.Type != etcdsrc.EventPut && ev.Type != etcdsrc.EventDelete) {
 			continue
 		}
-		it := l.items[k]
-		switch ev.Type {
-		case etcdsrc.EventPut:
-			if it == nil {
-				it = l.itemFor(ev.KV)
-				it.Mark = keytree.MarkAdd
-				l.items[k] = it
-				l.dirty = true
-			} else {
-				it.Size, it.ModRevision = len(ev.KV.Value), ev.KV.ModRevision
-				switch {
-				case it.Mark == keytree.MarkDel || ev.KV.Version == 1:
-					it.Mark = keytree.MarkAdd
-				case it.Mark != keytree.MarkAdd:
-					it.Mark = keytree.MarkMod
-				}
-				if l.sort != nil {
-					l.dirty = true // a size or age may have moved it
-				}
+		ns, name, ok := l.parse(k)
+		if !ok {
+			continue
+		}
+		rel := k[len(l.Prefix):]
+		var r *row
+		if j := l.find(rel); j >= 0 {
+			r = &l.rows[j]
+		} else if j, ok := addedAt[rel]; ok {
+			r = &added[j]
+		}
+		switch {
+		case ev.Type == etcdsrc.EventDelete && r == nil:
+			continue
+		case ev.Type == etcdsrc.EventDelete:
+			r.mark = markDel
+		case r == nil:
+			if addedAt == nil {
+				addedAt = map[string]int{}
 			}
-		case etcdsrc.EventDelete:
-			if it == nil {
-				continue
-			}
-			it.Mark = keytree.MarkDel
+			addedAt[rel] = len(added)
+			added = append(added, l.newRow(k, ns, name, len(ev.KV.Value)))
+			r = &added[len(added)-1]
+			r.mark = markAdd
 		default:
-			continue
+			r.size = clampSize(len(ev.KV.Value))
+			switch {
+			case r.mark == markDel || ev.KV.Version == 1:
+				r.mark = markAdd
+			case r.mark != markAdd:
+				r.mark = markMod
+			}
+			if l.order == BySize {
+				l.dirty = true // its size may have moved it
+			}
 		}
-		it.MarkAt = now
+		if l.sortf != nil {
+			l.dirty = true // what a SortFunc looks at may have changed
+		}
+		l.marked[rel] = now
 		changed = true
 	}
+	if len(added) > 0 {
+		l.merge(added)
+	}
 	return changed
+}
+
+// merge puts rows not in the list yet into it, in key order, in place
+// from the end: one pass over the list for a whole batch.
+func (l *List) merge(added []row) {
+	slices.SortFunc(added, func(a, b row) int { return strings.Compare(l.key(&a), l.key(&b)) })
+	n := len(l.rows)
+	l.rows = slices.Grow(l.rows, len(added))[:n+len(added)]
+	i, j := n-1, len(added)-1
+	for w := len(l.rows) - 1; j >= 0; w-- {
+		if i >= 0 && l.key(&l.rows[i]) > l.key(&added[j]) {
+			l.rows[w] = l.rows[i]
+			i--
+		} else {
+			l.rows[w] = added[j]
+			j--
+		}
+	}
+	l.dirty = true
 }
 
 // Sweep clears marks older than keytree.MarkTTL and removes deleted rows;
 // it reports whether marks remain.
 func (l *List) Sweep(now time.Time) bool {
-	remain := false
-	for k, it := range l.items {
-		if it.Mark == keytree.MarkNone {
+	l.normalize()
+	removed := false
+	for rel, at := range l.marked {
+		if now.Sub(at) < keytree.MarkTTL {
 			continue
 		}
-		if now.Sub(it.MarkAt) < keytree.MarkTTL {
-			remain = true
+		delete(l.marked, rel)
+		i := l.find(rel)
+		if i < 0 {
 			continue
 		}
-		if it.Mark == keytree.MarkDel {
-			delete(l.items, k)
+		r := &l.rows[i]
+		if r.mark == markDel {
+			r.gone, removed = true, true
+		}
+		r.mark = markNone
+		if l.sortf != nil {
 			l.dirty = true
 		}
-		it.Mark = keytree.MarkNone
 	}
-	return remain
+	if removed {
+		l.compact()
+	}
+	return len(l.marked) > 0
+}
+
+// compact drops the rows Sweep removed, and rebuilds buf once most of it
+// is unused.
+func (l *List) compact() {
+	out := l.rows[:0]
+	for i := range l.rows {
+		if l.rows[i].gone {
+			l.garbage += l.bytes(&l.rows[i])
+			continue
+		}
+		out = append(out, l.rows[i])
+	}
+	clear(l.rows[len(out):])
+	l.rows = out
+	l.dirty = true
+	if l.garbage < len(l.buf)/2 {
+		return
+	}
+	buf := make([]byte, 0, len(l.buf)-l.garbage)
+	for i := range l.rows {
+		r := &l.rows[i]
+		off := uint32(len(buf))
+		buf = append(buf, l.buf[r.off:r.off+uint32(l.bytes(r))]...)
+		r.off = off
+	}
+	l.buf, l.garbage = buf, 0
 }
 
 // SetFilter narrows the rows shown (keytree.NewMatcher's patterns,
 // against "namespace/name").
 func (l *List) SetFilter(pattern string) {
-	l.match = keytree.NewMatcher(pattern)
+	l.match, l.pattern = keytree.NewMatcher(pattern), pattern
 	l.dirty = true
 }
 
-// SetSort orders the rows by f, reversed when desc is set.
-func (l *List) SetSort(f SortFunc, desc bool) {
-	l.sort, l.desc = f, desc
+// SetSort orders the rows by one of the list's own orders, reversed when
+// desc is set.
+func (l *List) SetSort(o Order, desc bool) {
+	l.order, l.sortf, l.desc = o, nil, desc
+	l.dirty = true
+}
+
+// SetSortFunc orders the rows by f, reversed when desc is set.
+func (l *List) SetSortFunc(f SortFunc, desc bool) {
+	l.order, l.sortf, l.desc = ByNamespaceName, f, desc
 	l.dirty = true
 }
 
@@ -196,34 +464,142 @@ func (l *List) SetSort(f SortFunc, desc bool) {
 // decoded in the background).
 func (l *List) Resort() { l.dirty = true }
 
-// Shown is the rows that pass the filter, in order.
-func (l *List) Shown() []*Item {
+// ShownLen is how many rows pass the filter.
+func (l *List) ShownLen() int {
+	l.update()
+	if l.ident != 0 {
+		return len(l.rows)
+	}
+	return len(l.shown)
+}
+
+// At is the i-th row that passes the filter, in order.
+func (l *List) At(i int) Item {
+	l.update()
+	switch l.ident {
+	case 1:
+		return l.item(&l.rows[i])
+	case -1:
+		return l.item(&l.rows[len(l.rows)-1-i])
+	}
+	return l.item(&l.rows[l.shown[i]])
+}
+
+// Pos is the position among the rows shown of key k, or -1.
+func (l *List) Pos(k string) int {
+	if !strings.HasPrefix(k, l.Prefix) {
+		return -1
+	}
+	l.update()
+	i := l.find(k[len(l.Prefix):])
+	switch {
+	case i < 0:
+		return -1
+	case l.ident == 1:
+		return i
+	case l.ident == -1:
+		return len(l.rows) - 1 - i
+	}
+	return slices.Index(l.shown, int32(i))
+}
+
+// filterText is "namespace/name" of row r, in scratch: it is valid until
+// the next call.
+func (l *List) filterText(r *row) string {
+	ns, name, _ := l.names(r)
+	l.scratch = append(append(append(l.scratch[:0], ns...), '/'), name...)
+	return view(l.scratch)
+}
+
+// compareBuiltin orders two rows by the list's own order, 0 on a tie.
+func (l *List) compareBuiltin(a, b *row) int {
+	if l.order == BySize {
+		return cmp.Compare(a.size, b.size)
+	}
+	nsA, nameA, _ := l.names(a)
+	nsB, nameB, _ := l.names(b)
+	switch l.order {
+	case ByName:
+		return strings.Compare(nameA, nameB)
+	case ByNamespace:
+		return strings.Compare(nsA, nsB)
+	}
+	return cmp.Or(strings.Compare(nsA, nsB), strings.Compare(nameA, nameB))
+}
+
+// scratchItem fills it with a view of row r for a SortFunc, its key
+// built in kb.
+func (l *List) scratchItem(it *Item, kb *[]byte, r *row) {
+	*kb = append(append((*kb)[:0], l.Prefix...), l.key(r)...)
+	ns, name, _ := l.names(r)
+	*it = Item{Key: view(*kb), Namespace: ns, Name: name, Size: int(r.size), Mark: keytree.Mark(r.mark)}
+}
+
+// compare orders two rows for the view: the sort, reversed when desc,
+// ties by key.
+func (l *List) compare(i, j int32) int {
+	a, b := &l.rows[i], &l.rows[j]
+	var c int
+	if l.sortf != nil {
+		l.scratchItem(&l.ia, &l.keyA, a)
+		l.scratchItem(&l.ib, &l.keyB, b)
+		c = l.sortf(&l.ia, &l.ib)
+	} else {
+		c = l.compareBuiltin(a, b)
+	}
+	if c != 0 {
+		if l.desc {
+			return -c
+		}
+		return c
+	}
+	return strings.Compare(l.key(a), l.key(b))
+}
+
+// update rebuilds the view when rows, the filter or the sort changed.
+// Rows are in key order, which is most often the order asked for (or its
+// reverse): that is checked in one pass before sorting.
+func (l *List) update() {
+	l.normalize()
 	if !l.dirty {
-		return l.shown
+		return
 	}
 	l.dirty = false
-	l.order = l.order[:0]
-	for _, it := range l.items {
-		l.order = append(l.order, it)
+	defer func() { l.ia, l.ib = Item{}, Item{} }()
+	if l.pattern == "" && l.keyOrdered() {
+		l.shown = nil
+		return
 	}
-	f := l.sort
-	if f == nil {
-		f = ByName
-	}
-	slices.SortStableFunc(l.order, func(a, b *Item) int {
-		if c := f(a, b); c != 0 {
-			if l.desc {
-				return -c
-			}
-			return c
-		}
-		return strings.Compare(a.Key, b.Key)
-	})
+	l.ident = 0
 	l.shown = l.shown[:0]
-	for _, it := range l.order {
-		if l.match.Match(it.Namespace + "/" + it.Name) {
-			l.shown = append(l.shown, it)
+	for i := range l.rows {
+		if l.match.Match(l.filterText(&l.rows[i])) {
+			l.shown = append(l.shown, int32(i))
 		}
 	}
-	return l.shown
+	if l.desc {
+		slices.Reverse(l.shown)
+	}
+	if !slices.IsSortedFunc(l.shown, l.compare) {
+		slices.SortFunc(l.shown, l.compare)
+	}
+}
+
+// keyOrdered reports whether key order, or its reverse when desc, is the
+// order asked for, and sets ident if so.
+func (l *List) keyOrdered() bool {
+	for i := 1; i < len(l.rows); i++ {
+		a, b := int32(i-1), int32(i)
+		if l.desc {
+			a, b = b, a
+		}
+		if l.compare(a, b) > 0 {
+			return false
+		}
+	}
+	l.ident = 1
+	if l.desc {
+		l.ident = -1
+	}
+	return true
 }

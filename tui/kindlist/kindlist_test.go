@@ -23,7 +23,16 @@ func del(k string, rev int64) etcdsrc.Event {
 	return etcdsrc.Event{Type: etcdsrc.EventDelete, Revision: rev, KV: etcdsrc.KeyValue{Key: k, ModRevision: rev}}
 }
 
-func keys(items []*Item) []string {
+// shown is the list's rows in order.
+func shown(l *List) []Item {
+	out := make([]Item, l.ShownLen())
+	for i := range out {
+		out[i] = l.At(i)
+	}
+	return out
+}
+
+func keys(items []Item) []string {
 	var out []string
 	for _, it := range items {
 		out = append(out, it.Key)
@@ -36,12 +45,12 @@ func TestListingSplitsNamespaces(t *testing.T) {
 	for _, k := range []string{"/r/pods/shop/web-1", "/r/pods/kube-system/dns", "/r/pods/shop/api", "/r/pods/"} {
 		l.Add(kv(k, 10, 5, 1))
 	}
-	got := l.Shown()
+	got := shown(l)
 	if want := []string{"/r/pods/kube-system/dns", "/r/pods/shop/api", "/r/pods/shop/web-1"}; !slices.Equal(keys(got), want) {
 		t.Fatalf("rows %v, want %v", keys(got), want)
 	}
 	if got[1].Namespace != "shop" || got[1].Name != "api" {
-		t.Errorf("item %+v", *got[1])
+		t.Errorf("item %+v", got[1])
 	}
 }
 
@@ -64,12 +73,12 @@ func TestEventsMarkAndSweep(t *testing.T) {
 	}
 	want := map[string]keytree.Mark{"/r/cm/a/one": keytree.MarkMod, "/r/cm/a/two": keytree.MarkDel, "/r/cm/b/new": keytree.MarkAdd}
 	for k, m := range want {
-		if it := l.Item(k); it == nil || it.Mark != m {
-			t.Errorf("%s: %+v, want mark %v", k, it, m)
+		if it, ok := l.Item(k); !ok || it.Mark != m {
+			t.Errorf("%s: %+v %v, want mark %v", k, it, ok, m)
 		}
 	}
-	if l.Len() != 3 || l.Item("/r/cm/a/one").Size != 20 {
-		t.Errorf("len %d, size %d", l.Len(), l.Item("/r/cm/a/one").Size)
+	if it, _ := l.Item("/r/cm/a/one"); l.Len() != 3 || it.Size != 20 {
+		t.Errorf("len %d, size %d", l.Len(), it.Size)
 	}
 	if !l.Sweep(t0.Add(time.Second)) {
 		t.Error("marks gone early")
@@ -77,12 +86,12 @@ func TestEventsMarkAndSweep(t *testing.T) {
 	if l.Sweep(t0.Add(keytree.MarkTTL)) {
 		t.Error("marks left after their time")
 	}
-	if got := keys(l.Shown()); !slices.Equal(got, []string{"/r/cm/a/one", "/r/cm/b/new"}) {
+	if got := keys(shown(l)); !slices.Equal(got, []string{"/r/cm/a/one", "/r/cm/b/new"}) {
 		t.Errorf("after the sweep: %v", got)
 	}
 	// A deleted row that comes back before the sweep is new again.
 	l.ApplyEvents([]etcdsrc.Event{del("/r/cm/b/new", 11), put("/r/cm/b/new", 5, 12, 1)}, t0)
-	if it := l.Item("/r/cm/b/new"); it.Mark != keytree.MarkAdd {
+	if it, _ := l.Item("/r/cm/b/new"); it.Mark != keytree.MarkAdd {
 		t.Errorf("recreated: mark %v", it.Mark)
 	}
 }
@@ -94,23 +103,26 @@ func TestSortAndFilter(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		sort   SortFunc
+		sort   Order
 		desc   bool
 		filter string
 		want   []string
 	}{
-		{"by name", ByName, false, "", []string{"/r/s/a/db", "/r/s/a/tls-api", "/r/s/b/tls-web", "/r/s/c/mytls"}},
-		{"by name, reversed", ByName, true, "", []string{"/r/s/c/mytls", "/r/s/b/tls-web", "/r/s/a/tls-api", "/r/s/a/db"}},
-		{"by size, largest first", BySize, false, "", []string{"/r/s/c/mytls", "/r/s/a/tls-api", "/r/s/a/db", "/r/s/b/tls-web"}},
-		{"substring", ByName, false, "tls", []string{"/r/s/a/tls-api", "/r/s/b/tls-web", "/r/s/c/mytls"}},
-		{"regex on the name", ByName, false, "/tls-", []string{"/r/s/a/tls-api", "/r/s/b/tls-web"}},
-		{"fuzzy", ByName, false, "-f mtl", []string{"/r/s/c/mytls"}},
+		{"by name", ByNamespaceName, false, "", []string{"/r/s/a/db", "/r/s/a/tls-api", "/r/s/b/tls-web", "/r/s/c/mytls"}},
+		{"by name, reversed", ByNamespaceName, true, "", []string{"/r/s/c/mytls", "/r/s/b/tls-web", "/r/s/a/tls-api", "/r/s/a/db"}},
+		{"by size, smallest first", BySize, false, "", []string{"/r/s/b/tls-web", "/r/s/a/db", "/r/s/a/tls-api", "/r/s/c/mytls"}},
+		{"by size, largest first", BySize, true, "", []string{"/r/s/c/mytls", "/r/s/a/tls-api", "/r/s/a/db", "/r/s/b/tls-web"}},
+		{"by name alone", ByName, false, "", []string{"/r/s/a/db", "/r/s/c/mytls", "/r/s/a/tls-api", "/r/s/b/tls-web"}},
+		{"by namespace, reversed", ByNamespace, true, "", []string{"/r/s/c/mytls", "/r/s/b/tls-web", "/r/s/a/db", "/r/s/a/tls-api"}},
+		{"substring", ByNamespaceName, false, "tls", []string{"/r/s/a/tls-api", "/r/s/b/tls-web", "/r/s/c/mytls"}},
+		{"regex on the name", ByNamespaceName, false, "/tls-", []string{"/r/s/a/tls-api", "/r/s/b/tls-web"}},
+		{"fuzzy", ByNamespaceName, false, "-f mtl", []string{"/r/s/c/mytls"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			l.SetSort(tc.sort, tc.desc)
 			l.SetFilter(tc.filter)
-			if got := keys(l.Shown()); !slices.Equal(got, tc.want) {
+			if got := keys(shown(l)); !slices.Equal(got, tc.want) {
 				t.Errorf("rows %v, want %v", got, tc.want)
 			}
 		})
@@ -160,7 +172,7 @@ func TestRandomEventsMatchAFreshListing(t *testing.T) {
 			want = append(want, k)
 		}
 		slices.Sort(want)
-		if got := keys(l.Shown()); !slices.Equal(got, want) {
+		if got := keys(shown(l)); !slices.Equal(got, want) {
 			t.Fatalf("seed %d: rows %v, want %v", seed, got, want)
 		}
 	}
