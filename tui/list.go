@@ -472,11 +472,15 @@ func (l *listPane) startSort(col int) tea.Cmd {
 	changed := l.list.StartSortKeys(keyOf)
 	c, gen, sortGen, list, prefix, rev, n := l.c, l.gen, l.sortGen, l.list, l.prefix, l.list.Rev, l.list.Len()
 	name := strings.ToLower(l.table.Columns()[col].Name)
+	keyLen := 16 // a guess: a kind byte, a number and a short text
+	if col == l.table.AgeIndex() {
+		keyLen = 9 // a kind byte and a time
+	}
 	return c.io(func() tea.Msg {
 		start := time.Now()
 		msg := listSortMsg{gen: gen, sortGen: sortGen, list: list, col: col, fetched: map[string][]byte{}}
 		keys := &kindlist.SortKeys{}
-		keys.Grow(n, 12)
+		keys.Grow(n, keyLen)
 		_, err := c.src.Range(ctx, prefix, rev, func(kv etcdsrc.KeyValue) error {
 			if list.Accepts(kv.Key) {
 				keys.Append(func(dst []byte) []byte { return keyOf(kv, dst) })

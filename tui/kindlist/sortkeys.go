@@ -10,37 +10,58 @@ import (
 
 // SortKeys is one byte key per row of a listing, in the listing's order
 // (its ranks), for a sort by a column read from the values: rows are
-// ordered by their keys bytewise. The keys are packed in one buffer with
-// their ends, so a row costs its key's bytes and four more, with no
-// pointers for the garbage collector to scan.
+// ordered by their keys bytewise. The keys are packed in one buffer,
+// with no pointers for the garbage collector to scan; while every key
+// has the same length (an age: a kind byte and a time) that is all, and
+// once they differ their ends are kept too, four bytes a row.
 type SortKeys struct {
-	buf []byte
-	end []uint32
+	buf   []byte
+	n     int      // how many keys
+	width int      // the length of every key, while end is nil
+	end   []uint32 // where each key ends, once lengths differ
 }
 
 // Grow makes room for n more keys of about keyLen bytes each.
 func (k *SortKeys) Grow(n, keyLen int) {
-	k.end = slices.Grow(k.end, max(n, 0))
 	k.buf = slices.Grow(k.buf, max(n*keyLen, 0))
 }
 
 // Append adds the key of the next row: appendKey appends it to the
 // buffer it is given and returns that.
 func (k *SortKeys) Append(appendKey func(dst []byte) []byte) {
+	before := len(k.buf)
 	k.buf = appendKey(k.buf)
-	k.end = append(k.end, uint32(min(len(k.buf), 1<<32-1)))
+	w := len(k.buf) - before
+	switch {
+	case k.n == 0 && k.end == nil:
+		k.width = w
+	case k.end == nil && w != k.width:
+		// Lengths differ from here: keep the ends of those before.
+		k.end = make([]uint32, k.n, max(2*k.n, 16))
+		for i := range k.end {
+			k.end[i] = uint32((i + 1) * k.width)
+		}
+	}
+	if k.end != nil {
+		k.end = append(k.end, uint32(min(len(k.buf), 1<<32-1)))
+	}
+	k.n++
 }
 
 // Len is how many keys k holds.
-func (k *SortKeys) Len() int { return len(k.end) }
+func (k *SortKeys) Len() int { return k.n }
 
 // Size is how many bytes k holds, for the memory a sort costs.
 func (k *SortKeys) Size() int { return cap(k.buf) + 4*cap(k.end) }
 
 // at is the key of rank i, if k has one.
 func (k *SortKeys) at(i uint32) ([]byte, bool) {
-	if int(i) >= len(k.end) {
+	if int(i) >= k.n {
 		return nil, false
+	}
+	if k.end == nil {
+		start := int(i) * k.width
+		return k.buf[start : start+k.width], true
 	}
 	start := uint32(0)
 	if i > 0 {

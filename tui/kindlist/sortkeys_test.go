@@ -131,6 +131,29 @@ func TestSortKeysFollowTheWatch(t *testing.T) {
 	}
 }
 
+// TestSortKeysOfMixedLengths checks that keys of one length, then of
+// others, each read back as given.
+func TestSortKeysOfMixedLengths(t *testing.T) {
+	want := []string{"ab", "cd", "ef", "g", "", "hijk", "lm"}
+	for n := 1; n <= len(want); n++ {
+		var k SortKeys
+		for _, w := range want[:n] {
+			k.Append(func(dst []byte) []byte { return append(dst, w...) })
+		}
+		if k.Len() != n {
+			t.Fatalf("%d keys, want %d", k.Len(), n)
+		}
+		for i, w := range want[:n] {
+			if got, ok := k.at(uint32(i)); !ok || string(got) != w {
+				t.Errorf("of %d keys, key %d is %q, want %q", n, i, got, w)
+			}
+		}
+		if _, ok := k.at(uint32(n)); ok {
+			t.Errorf("of %d keys, a key past the end", n)
+		}
+	}
+}
+
 // BenchmarkSortKeysBytesPerRow is what an AGE sort costs per row of the
 // explorer-at-scale list: its keys (a kind byte and a time, as
 // columns.AppendSortKey makes them) and the view, heap after a GC less
