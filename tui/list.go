@@ -472,9 +472,10 @@ func (l *listPane) startSort(col int) tea.Cmd {
 	changed := l.list.StartSortKeys(keyOf)
 	c, gen, sortGen, list, prefix, rev, n := l.c, l.gen, l.sortGen, l.list, l.prefix, l.list.Rev, l.list.Len()
 	name := strings.ToLower(l.table.Columns()[col].Name)
-	keyLen := 16 // a guess: a kind byte, a number and a short text
-	if col == l.table.AgeIndex() {
-		keyLen = 9 // a kind byte and a time
+	keyLen := 24 // a guess: a kind byte, maybe a number, a short text
+	switch l.table.Columns()[col].Type {
+	case columns.Age, columns.Integer, columns.Duration:
+		keyLen = 9 // a kind byte and a number, most often
 	}
 	return c.io(func() tea.Msg {
 		start := time.Now()

@@ -16,7 +16,9 @@ const noKeyByte = 0xff
 // (bytes.Compare) is Compare's order, so a long list can keep a few bytes
 // per row for a sort instead of its cells. The key is the cell's kind,
 // its value in a fixed width that orders as the value does, then its text
-// (the tie-break), except for ages, whose text follows from their time.
+// (the tie-break), unless the text follows from the value (an age from
+// its time, a count from its number): then keys of a column have one
+// length, and the list keeps no ends for them.
 // Quantities and ratios order by their float64 value, which is exact
 // for every count and quantity below 2^53.
 func AppendSortKey(dst []byte, c Cell) []byte {
@@ -41,6 +43,9 @@ func AppendSortKey(dst []byte, c Cell) []byte {
 		}
 		dst = appendFloat(dst, float64(n)/float64(d))
 		dst = appendInt(dst, k.d)
+	}
+	if k.derived {
+		return dst
 	}
 	return append(dst, c.Text...)
 }
