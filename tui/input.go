@@ -260,8 +260,8 @@ func (m *Model) backAction() backStep {
 		return backNone // the object pane ends its search first
 	case m.focus != focusLeft:
 		return backFocusLeft
-	case m.left == leftList && m.list.filter != "":
-		return backNone // the list clears its filter first
+	case m.left == leftList && (m.list.filter != "" || m.list.sorting()):
+		return backNone // the list clears its filter, or stops its sort, first
 	case m.left == leftList:
 		return backTree
 	case m.left == leftTree && m.tree.level().Filter != "":

@@ -2,8 +2,10 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -22,6 +24,7 @@ type listKeys struct {
 	Filter      key.Binding
 	ClearFilter key.Binding
 	Refresh     key.Binding
+	CancelSort  key.Binding
 	// Sorts sort by a column each, by a shifted letter of its name (as
 	// k9s: shift-N name, shift-A age); the same key again reverses.
 	Sorts []key.Binding
@@ -34,18 +37,19 @@ func newListKeys() listKeys {
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Refresh:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh list")),
+		CancelSort:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop the sort")),
 	}
 }
 
 // ShortHelp is the list's part of the bottom line.
 func (k listKeys) ShortHelp() []key.Binding {
-	return enabledOnly([]key.Binding{k.Filter, k.ClearFilter})
+	return enabledOnly([]key.Binding{k.Filter, k.ClearFilter, k.CancelSort})
 }
 
 // FullHelp is the list's column of the help screen.
 func (k listKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		enabledOnly(append(k.bindings(), k.Open, k.Filter, k.ClearFilter, k.Refresh)),
+		enabledOnly(append(k.bindings(), k.Open, k.Filter, k.ClearFilter, k.CancelSort, k.Refresh)),
 		enabledOnly(k.Sorts),
 	}
 }
@@ -105,22 +109,28 @@ type listPane struct {
 	prefix string
 	list   *kindlist.List
 	table  *columns.Table
-	// cells holds the decoded rows; a row not decoded yet shows what its
-	// key tells (name, size). asked holds the keys asked for. Both are
-	// kept to about the rows on screen (see trimCells), unless a sort by
-	// a decoded column needs every row.
+	// cells holds the decoded rows, for display only; a row not decoded
+	// yet shows what its key tells (name, size). asked holds the keys
+	// asked for. Both are kept to about the rows on screen (see
+	// trimCells): a sort by a decoded column keeps a sort key per row in
+	// the list instead (see sortOn).
 	cells    map[string][]columns.Cell
 	asked    map[string]bool
 	sorts    []key.Binding
 	sortCols []int // the column each of sorts orders by
 	sortCol  int   // -1: the listing's order
 	desc     bool
-	filter   string
-	cursor   int
-	win      scrollWindow
-	width    int
-	focused  bool
-	loading  bool
+	// A sort by a decoded column being computed: its column (-1: none),
+	// its generation and how to stop it.
+	sortingCol int
+	sortGen    int
+	sortStop   context.CancelFunc
+	filter     string
+	cursor     int
+	win        scrollWindow
+	width      int
+	focused    bool
+	loading    bool
 	// relistSel is the key selected when a listing started again: the
 	// old list is let go meanwhile (two lists of a large kind are twice
 	// its memory), and the cursor goes back to it when the new one lands.
@@ -136,14 +146,25 @@ type kindListMsg struct {
 	err  error
 }
 
-// listRowsMsg carries rows decoded for the screen, or for a sort.
+// listRowsMsg carries rows decoded for the screen.
 type listRowsMsg struct {
 	gen   int
 	cells map[string][]columns.Cell
 }
 
+// listSortMsg carries the sort keys of a list's rows by one column.
+type listSortMsg struct {
+	gen, sortGen int
+	list         *kindlist.List
+	col          int
+	keys         *kindlist.SortKeys
+	fetched      map[string][]byte
+	took         time.Duration
+	err          error
+}
+
 func newListPane(c *common) listPane {
-	return listPane{c: c, list: kindlist.New("", false), table: columns.ForKind(decode.Kind{}, false), sortCol: -1,
+	return listPane{c: c, list: kindlist.New("", false), table: columns.ForKind(decode.Kind{}, false), sortCol: -1, sortingCol: -1,
 		cells: map[string][]columns.Cell{}, asked: map[string]bool{}}
 }
 
@@ -171,6 +192,7 @@ func (l *listPane) openNamespace(ns string) tea.Cmd {
 
 // setTable starts a list's columns and sort keys.
 func (l *listPane) setTable(t *columns.Table) {
+	l.stopSort()
 	l.table = t
 	l.sorts, l.sortCols = sortBindings(t.Columns())
 	l.filter, l.cursor, l.win.offset, l.sortCol, l.desc = "", 0, 0, -1, false
@@ -190,6 +212,7 @@ func namespaceRows(cat *decode.Catalog, root, ns string) func(string) (string, s
 
 // reload lists the kind again.
 func (l *listPane) reload() tea.Cmd {
+	l.stopSort()
 	l.gen++
 	if !l.loading {
 		l.relistSel = l.selectedKey()
@@ -258,6 +281,7 @@ func (l listPane) keys() listKeys {
 	k.Open.SetEnabled(l.focused && sel)
 	k.Filter.SetEnabled(l.focused && !l.loading && l.err == nil)
 	k.ClearFilter.SetEnabled(l.focused && l.filter != "")
+	k.CancelSort.SetEnabled(l.focused && l.filter == "" && l.sorting())
 	k.Refresh.SetEnabled(l.focused)
 	k.Sorts = make([]key.Binding, len(l.sorts))
 	for i, b := range l.sorts {
@@ -279,9 +303,9 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 		sel := l.relistSel
 		l.loading, l.err, l.list, l.rev, l.relistSel = false, msg.err, msg.list, msg.list.Rev, ""
 		l.list.SetFilter(l.filter)
-		l.applySort()
+		sort := l.applySort()
 		l.reselect(sel)
-		return l, l.askRows()
+		return l, tea.Batch(sort, l.askRows())
 	case listRowsMsg:
 		if msg.gen != l.gen {
 			return l, nil
@@ -289,12 +313,24 @@ func (l listPane) Update(msg tea.Msg) (listPane, tea.Cmd) {
 		for k, c := range msg.cells {
 			l.cells[k] = c
 		}
-		if l.sortCol >= 0 {
-			sel := l.selectedKey()
-			l.list.Resort()
-			l.reselect(sel)
-		}
 		return l, nil
+	case listSortMsg:
+		if msg.gen != l.gen || msg.sortGen != l.sortGen || msg.list != l.list || l.sortingCol != msg.col {
+			return l, nil // stopped, or for a list let go
+		}
+		l.sortStop()
+		l.sortingCol, l.sortStop = -1, nil
+		if msg.err != nil {
+			l.list.StopSortKeys()
+			return l, nil // the order shown stays; the error is in the status line
+		}
+		l.c.logf("sorted %s by %s in %v: %d keys, %d bytes", decode.EscapeKey(l.prefix),
+			l.table.Columns()[msg.col].Name, msg.took.Round(time.Millisecond), msg.keys.Len(), msg.keys.Size())
+		sel := l.selectedKey()
+		l.sortCol, l.desc = msg.col, false
+		l.list.SetSortKeys(msg.keys, msg.fetched, false)
+		l.reselect(sel)
+		return l, l.askRows()
 	case tea.KeyMsg:
 		if !l.focused {
 			return l, nil
@@ -316,6 +352,9 @@ func (l *listPane) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return func() tea.Msg { return openKeyMsg{key: it.Key, focus: true} }
 	case key.Matches(msg, k.ClearFilter):
 		return l.setFilter("")
+	case key.Matches(msg, k.CancelSort):
+		l.stopSort()
+		return nil
 	case key.Matches(msg, k.Refresh):
 		return l.reload()
 	}
@@ -329,26 +368,39 @@ func (l *listPane) handleKey(msg tea.KeyMsg) tea.Cmd {
 
 // sortOn orders the list by a column; the same column again reverses it.
 // A column the key does not tell (all but NAME, NAMESPACE and SIZE) needs
-// every row decoded: that runs in the background, in parts, the list
-// usable meanwhile and sorted again as rows arrive.
+// every value read: that runs in the background (startSort), the list
+// usable in its old order meanwhile, and esc stops it.
 func (l *listPane) sortOn(col int) tea.Cmd {
-	if l.sortCol == col {
+	if l.sortCol == col && l.sortingCol < 0 {
 		l.desc = !l.desc
-	} else {
-		l.sortCol, l.desc = col, false
-	}
-	sel := l.selectedKey()
-	l.applySort()
-	l.reselect(sel)
-	if _, ok := l.keyOrder(); ok {
+		sel := l.selectedKey()
+		if l.list.SortKeysActive() {
+			l.list.SetDesc(l.desc)
+		} else {
+			l.applySort()
+		}
+		l.reselect(sel)
 		return l.askRows()
 	}
-	return l.askRowsOf(0, l.list.ShownLen())
+	if l.sortingCol == col {
+		return nil // under way
+	}
+	l.stopSort()
+	prevCol, prevDesc := l.sortCol, l.desc
+	l.sortCol, l.desc = col, false
+	if _, ok := l.keyOrder(); ok {
+		sel := l.selectedKey()
+		l.applySort()
+		l.reselect(sel)
+		return l.askRows()
+	}
+	l.sortCol, l.desc = prevCol, prevDesc // until the keys are read
+	return l.startSort(col)
 }
 
-// keyOrder is the list's own order for a column the key tells (NAME,
-// NAMESPACE, SIZE): those sort from the keys and sizes, with no values
-// decoded and no cells built.
+// keyOrder is the list's own order for the column sorted by when the key
+// tells it (NAME, NAMESPACE, SIZE): those sort from the keys and sizes,
+// with no values decoded.
 func (l *listPane) keyOrder() (kindlist.Order, bool) {
 	if l.sortCol < 0 {
 		return kindlist.ByNamespaceName, true
@@ -364,24 +416,98 @@ func (l *listPane) keyOrder() (kindlist.Order, bool) {
 	return 0, false
 }
 
-func (l *listPane) applySort() {
+// applySort orders a list by the column sorted by: at once when the key
+// tells it, else (a list listed again) by reading its values once more.
+func (l *listPane) applySort() tea.Cmd {
 	if o, ok := l.keyOrder(); ok {
 		l.list.SetSort(o, l.desc)
-		return
+		return nil
 	}
 	col := l.sortCol
-	l.list.SetSortFunc(func(a, b *kindlist.Item) int {
-		return columns.Compare(l.cell(a, col), l.cell(b, col))
-	}, l.desc)
+	l.sortCol, l.desc = -1, false
+	l.list.SetSort(kindlist.ByNamespaceName, false)
+	return l.startSort(col)
 }
 
-// cell is one cell of an item's row, for a sort: decoded, or what its
-// key tells.
-func (l *listPane) cell(it *kindlist.Item, col int) columns.Cell {
-	if cells, ok := l.cells[it.Key]; ok {
-		return cells[col]
+// sorting reports whether a sort by a decoded column is being computed.
+func (l listPane) sorting() bool { return l.sortingCol >= 0 }
+
+// stopSort stops a sort being computed, its partial keys dropped: the
+// order shown stays.
+func (l *listPane) stopSort() {
+	if l.sortStop == nil {
+		return
 	}
-	return l.row(it)[col]
+	l.sortStop()
+	l.sortStop, l.sortingCol = nil, -1
+	l.sortGen++
+	l.list.StopSortKeys()
+}
+
+// sortKeyOf is how one value's sort key by column col is computed: AGE
+// from the metadata alone, which costs a fraction of a decode; other
+// columns from the row of the decoded object. It is safe for concurrent
+// use (Table and Decoder are).
+func sortKeyOf(c *common, table *columns.Table, col int, now time.Time) func(etcdsrc.KeyValue, []byte) []byte {
+	if col == table.AgeIndex() {
+		return func(kv etcdsrc.KeyValue, dst []byte) []byte {
+			return columns.AppendSortKey(dst, columns.MetadataAge(c.dec.DecodeMetadata(kv.Key, kv.Value), now))
+		}
+	}
+	return func(kv etcdsrc.KeyValue, dst []byte) []byte {
+		return columns.AppendSortKey(dst, table.Row(c.dec.Decode(kv.Key, kv.Value, kv.Meta()), now)[col])
+	}
+}
+
+// startSort reads every value of the list at its revision, in one
+// streamed range, and keeps of each only its sort key by col (a few
+// bytes), in the listing's order: no decoded row is kept. Rows the watch
+// changed since the listing are read again at the explorer's revision;
+// those it changes meanwhile get their key from the event's value.
+func (l *listPane) startSort(col int) tea.Cmd {
+	ctx, cancel := context.WithCancel(l.c.ctx)
+	l.sortGen++
+	l.sortingCol, l.sortStop = col, cancel
+	keyOf := sortKeyOf(l.c, l.table, col, l.c.now())
+	changed := l.list.StartSortKeys(keyOf)
+	c, gen, sortGen, list, prefix, rev, n := l.c, l.gen, l.sortGen, l.list, l.prefix, l.list.Rev, l.list.Len()
+	name := strings.ToLower(l.table.Columns()[col].Name)
+	keyLen := 24 // a guess: a kind byte, maybe a number, a short text
+	switch l.table.Columns()[col].Type {
+	case columns.Age, columns.Integer, columns.Duration:
+		keyLen = 9 // a kind byte and a number, most often
+	}
+	return c.io(func() tea.Msg {
+		start := time.Now()
+		msg := listSortMsg{gen: gen, sortGen: sortGen, list: list, col: col, fetched: map[string][]byte{}}
+		keys := &kindlist.SortKeys{}
+		keys.Grow(n, keyLen)
+		_, err := c.src.Range(ctx, prefix, rev, func(kv etcdsrc.KeyValue) error {
+			if list.Accepts(kv.Key) {
+				keys.Append(func(dst []byte) []byte { return keyOf(kv, dst) })
+			}
+			return nil
+		})
+		for _, k := range changed {
+			if err != nil {
+				break
+			}
+			kv, gerr := c.src.Get(ctx, k, c.rev)
+			switch {
+			case gerr == nil:
+				msg.fetched[k] = keyOf(kv, nil)
+			case ctx.Err() != nil:
+				err = ctx.Err()
+			default:
+				msg.fetched[k] = nil // gone: it sorts last
+			}
+		}
+		if err != nil && !errors.Is(err, context.Canceled) {
+			err = fmt.Errorf("sort by %s: %w", name, err)
+		}
+		msg.keys, msg.err, msg.took = keys, err, time.Since(start)
+		return msg
+	})
 }
 
 // row is an item's cells: decoded, or what its key tells.
@@ -412,10 +538,9 @@ func (l *listPane) askRows() tea.Cmd {
 const keptCells = 1024
 
 // trimCells forgets the decoded rows off screen once there are more than
-// keptCells, unless the list is sorted by a decoded column (that needs
-// them all). A row forgotten is decoded again when it shows.
+// keptCells. A row forgotten is decoded again when it shows.
 func (l *listPane) trimCells() {
-	if _, ok := l.keyOrder(); !ok || len(l.cells)+len(l.asked) <= 2*keptCells+2*l.win.height {
+	if len(l.cells)+len(l.asked) <= 2*keptCells+2*l.win.height {
 		return
 	}
 	start, end := l.win.span(l.list.ShownLen())
@@ -433,8 +558,8 @@ func (l *listPane) trimCells() {
 	l.cells, l.asked = cells, asked
 }
 
-// rowsPerCmd is how many rows one decoding Cmd reads, so a sort over a
-// long list shows its progress as it goes.
+// rowsPerCmd is how many rows one decoding Cmd reads, so rows show as
+// they are decoded.
 const rowsPerCmd = 200
 
 // askRowsOf asks for the rows shown at [start, end) not decoded yet.
@@ -549,7 +674,9 @@ func (l listPane) title() string {
 			t += fmt.Sprintf("/%s /%s", formatCount(int64(l.list.Len())), l.filter)
 		}
 	}
-	if l.sortCol >= 0 {
+	if l.sorting() {
+		t += " sorting by " + strings.ToLower(l.table.Columns()[l.sortingCol].Name) + "…"
+	} else if l.sortCol >= 0 {
 		dir := "↑"
 		if l.desc {
 			dir = "↓"

@@ -296,3 +296,12 @@ func shownItems(l *kindlist.List) []kindlist.Item {
 	}
 	return out
 }
+
+// itemKeys are the items' keys.
+func itemKeys(items []kindlist.Item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.Key
+	}
+	return out
+}

@@ -268,6 +268,9 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		cmd = tea.Batch(cmd, m.startWatchWhenListed())
 	case listRowsMsg:
 		m.list, cmd = m.list.Update(msg)
+	case listSortMsg:
+		m.noteErr(msg.err)
+		m.list, cmd = m.list.Update(msg)
 	case historyMsg:
 		m.noteErr(msg.err)
 		m.hist, cmd = m.hist.Update(msg)

@@ -27,9 +27,12 @@ const (
 // sortKey is what a cell sorts by.
 type sortKey struct {
 	kind keyKind
-	n, d int64
-	f    float64
-	q    *resource.Quantity
+	// derived: the cell's text follows from the key alone, so a tie on
+	// the key is a tie on the text too (AppendSortKey leaves it out).
+	derived bool
+	n, d    int64
+	f       float64
+	q       *resource.Quantity
 }
 
 // Compare orders two cells of one column for sorting, ascending: numbers
@@ -97,7 +100,7 @@ func missingCell(s string) Cell { return Cell{Text: s} }
 
 // intCell is an integer cell.
 func intCell[T int | int32 | int64](n T) Cell {
-	return Cell{Text: strconv.FormatInt(int64(n), 10), key: sortKey{kind: keyInt, n: int64(n)}}
+	return Cell{Text: strconv.FormatInt(int64(n), 10), key: sortKey{kind: keyInt, n: int64(n), derived: true}}
 }
 
 // ratioCell is "n/d", as READY.
@@ -119,7 +122,7 @@ func ageCell(t, now time.Time) Cell {
 
 // durationCell is a span of time as kubectl prints it ("5m10s").
 func durationCell(d time.Duration) Cell {
-	return Cell{Text: duration.HumanDuration(d), key: sortKey{kind: keyDuration, n: int64(d)}}
+	return Cell{Text: duration.HumanDuration(d), key: sortKey{kind: keyDuration, n: int64(d), derived: true}}
 }
 
 // quantityCell is a resource quantity.

@@ -205,7 +205,7 @@ func (t *Table) keyCells(cells []Cell, key string, size int) {
 		cells[0] = textCell(decode.EscapeKey(ns))
 	}
 	cells[t.first-1] = textCell(decode.EscapeKey(name))
-	cells[t.size] = Cell{Text: humanize.IBytes(uint64(size)), key: sortKey{kind: keyInt, n: int64(size)}}
+	cells[t.size] = Cell{Text: humanize.IBytes(uint64(size)), key: sortKey{kind: keyInt, n: int64(size), derived: true}}
 }
 
 // Row computes the cells of one decoded value at time now (ages are

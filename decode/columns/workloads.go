@@ -229,6 +229,7 @@ func restartsCell(n int, last, now time.Time) Cell {
 	c := intCell(n)
 	if n != 0 && !last.IsZero() {
 		c.Text += " (" + duration.HumanDuration(now.Sub(last)) + " ago)"
+		c.key.derived = false // the text says more than the count
 	}
 	return c
 }

@@ -56,17 +56,24 @@ const (
 	BySize
 )
 
-// row is one item, 12 bytes. Its key after the prefix is in buf at off,
+// row is one item, 16 bytes. Its key after the prefix is in buf at off,
 // its length first as a uvarint; its namespace and name are parts of that
 // key (split at its first "/" in a list across namespaces) or, when apart
 // is set (a Keep that names rows otherwise), follow it in buf: both
-// lengths as uvarints, then the namespace, then the name.
+// lengths as uvarints, then the namespace, then the name. rank is its
+// place in the listing (noRank for a row the watch created), which finds
+// its key in SortKeys; changed is set once the watch put it, so the
+// listing's value no longer tells its sort key.
 type row struct {
-	off         uint32
-	size        uint32
-	mark        uint8 // a keytree.Mark
-	apart, gone bool
+	off                  uint32
+	size                 uint32
+	rank                 uint32
+	mark                 uint8 // a keytree.Mark
+	apart, gone, changed bool
 }
+
+// noRank is the rank of a row the listing did not read.
+const noRank = ^uint32(0)
 
 // The marks as a row holds them.
 const (
@@ -98,6 +105,17 @@ type List struct {
 	// marked holds when each marked row (by key after the prefix) was
 	// marked: only rows a watch changed lately have an entry.
 	marked map[string]time.Time
+	added  int // how many rows Add took: the next one's rank
+
+	// A sort by keys (SetSortKeys): the listing's, by rank, and those of
+	// rows the watch put, by key after the prefix, which keyOf computes
+	// from the values the watch brings. pending and pendKeyOf are the
+	// same for a sort by keys being computed (StartSortKeys).
+	keys      *SortKeys
+	extra     map[string][]byte
+	keyOf     func(kv etcdsrc.KeyValue, dst []byte) []byte
+	pending   map[string][]byte
+	pendKeyOf func(kv etcdsrc.KeyValue, dst []byte) []byte
 
 	// The view: the rows that pass the filter, in order. It is all rows
 	// in key order (ident 1) or its reverse (ident -1), the most common
@@ -227,6 +245,8 @@ func (l *List) Add(kv etcdsrc.KeyValue) {
 		return
 	}
 	r := l.newRow(kv.Key, ns, name, len(kv.Value))
+	r.rank = uint32(min(l.added, int(noRank)))
+	l.added++
 	if n := len(l.rows); n > 0 && l.key(&l.rows[n-1]) >= l.key(&r) {
 		l.unsorted = true
 	}
@@ -340,7 +360,7 @@ func (l *List) ApplyEvents(evs []etcdsrc.Event, now time.Time) bool {
 			addedAt[rel] = len(added)
 			added = append(added, l.newRow(k, ns, name, len(ev.KV.Value)))
 			r = &added[len(added)-1]
-			r.mark = markAdd
+			r.mark, r.rank = markAdd, noRank
 		default:
 			r.size = clampSize(len(ev.KV.Value))
 			switch {
@@ -353,8 +373,17 @@ func (l *List) ApplyEvents(evs []etcdsrc.Event, now time.Time) bool {
 				l.dirty = true // its size may have moved it
 			}
 		}
-		if l.sortf != nil {
-			l.dirty = true // what a SortFunc looks at may have changed
+		if ev.Type == etcdsrc.EventPut {
+			r.changed = true
+			if l.keyOf != nil {
+				l.extra[rel] = l.keyOf(ev.KV, nil)
+			}
+			if l.pendKeyOf != nil {
+				l.pending[rel] = l.pendKeyOf(ev.KV, nil)
+			}
+		}
+		if l.sortf != nil || l.keys != nil {
+			l.dirty = true // what the sort looks at may have changed
 		}
 		l.marked[rel] = now
 		changed = true
@@ -403,7 +432,7 @@ func (l *List) Sweep(now time.Time) bool {
 			r.gone, removed = true, true
 		}
 		r.mark = markNone
-		if l.sortf != nil {
+		if l.sortf != nil || l.keys != nil {
 			l.dirty = true
 		}
 	}
@@ -450,12 +479,14 @@ func (l *List) SetFilter(pattern string) {
 // SetSort orders the rows by one of the list's own orders, reversed when
 // desc is set.
 func (l *List) SetSort(o Order, desc bool) {
+	l.stopKeys()
 	l.order, l.sortf, l.desc = o, nil, desc
 	l.dirty = true
 }
 
 // SetSortFunc orders the rows by f, reversed when desc is set.
 func (l *List) SetSortFunc(f SortFunc, desc bool) {
+	l.stopKeys()
 	l.order, l.sortf, l.desc = ByNamespaceName, f, desc
 	l.dirty = true
 }
@@ -540,11 +571,14 @@ func (l *List) scratchItem(it *Item, kb *[]byte, r *row) {
 func (l *List) compare(i, j int32) int {
 	a, b := &l.rows[i], &l.rows[j]
 	var c int
-	if l.sortf != nil {
+	switch {
+	case l.sortf != nil:
 		l.scratchItem(&l.ia, &l.keyA, a)
 		l.scratchItem(&l.ib, &l.keyB, b)
 		c = l.sortf(&l.ia, &l.ib)
-	} else {
+	case l.keys != nil:
+		c = l.compareKeys(a, b)
+	default:
 		c = l.compareBuiltin(a, b)
 	}
 	if c != 0 {

@@ -1,0 +1,170 @@
+package kindlist
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+
+	"github.com/etcdscope/etcdscope/etcdsrc"
+)
+
+// SortKeys is one byte key per row of a listing, in the listing's order
+// (its ranks), for a sort by a column read from the values: rows are
+// ordered by their keys bytewise. The keys are packed in one buffer,
+// with no pointers for the garbage collector to scan; while every key
+// has the same length (an age: a kind byte and a time) that is all, and
+// once they differ their ends are kept too, four bytes a row.
+type SortKeys struct {
+	buf   []byte
+	n     int      // how many keys
+	width int      // the length of every key, while end is nil
+	end   []uint32 // where each key ends, once lengths differ
+}
+
+// Grow makes room for n more keys of about keyLen bytes each.
+func (k *SortKeys) Grow(n, keyLen int) {
+	k.buf = slices.Grow(k.buf, max(n*keyLen, 0))
+}
+
+// Append adds the key of the next row: appendKey appends it to the
+// buffer it is given and returns that.
+func (k *SortKeys) Append(appendKey func(dst []byte) []byte) {
+	before := len(k.buf)
+	k.buf = appendKey(k.buf)
+	w := len(k.buf) - before
+	switch {
+	case k.n == 0 && k.end == nil:
+		k.width = w
+	case k.end == nil && w != k.width:
+		// Lengths differ from here: keep the ends of those before.
+		k.end = make([]uint32, k.n, max(2*k.n, 16))
+		for i := range k.end {
+			k.end[i] = uint32((i + 1) * k.width)
+		}
+	}
+	if k.end != nil {
+		k.end = append(k.end, uint32(min(len(k.buf), 1<<32-1)))
+	}
+	k.n++
+}
+
+// Len is how many keys k holds.
+func (k *SortKeys) Len() int { return k.n }
+
+// Size is how many bytes k holds, for the memory a sort costs.
+func (k *SortKeys) Size() int { return cap(k.buf) + 4*cap(k.end) }
+
+// at is the key of rank i, if k has one.
+func (k *SortKeys) at(i uint32) ([]byte, bool) {
+	if int(i) >= k.n {
+		return nil, false
+	}
+	if k.end == nil {
+		start := int(i) * k.width
+		return k.buf[start : start+k.width], true
+	}
+	start := uint32(0)
+	if i > 0 {
+		start = k.end[i-1]
+	}
+	return k.buf[start:k.end[i]], true
+}
+
+// Accepts reports whether key is a row of the list, as Add decides: a
+// Range over Prefix at Rev visits the rows in their ranks' order when
+// the keys it does not accept are skipped. It reads only Prefix, SplitNS
+// and Keep, so a background read may call it while the list is in use
+// (Keep must then be safe for that).
+func (l *List) Accepts(key string) bool {
+	_, _, ok := l.parse(key)
+	return ok
+}
+
+// StartSortKeys begins a sort by keys computed elsewhere (a read of the
+// values at Rev): from now on, keyOf computes the sort key of each row
+// the watch puts, from the value it brings, so rows changed while the
+// keys are read sort right when SetSortKeys comes. The order shown stays
+// as it is until then. It returns the keys of the rows the watch already
+// put since the listing: the listing's values no longer tell their sort
+// keys, so the caller reads them again and gives them to SetSortKeys.
+func (l *List) StartSortKeys(keyOf func(kv etcdsrc.KeyValue, dst []byte) []byte) []string {
+	l.normalize()
+	l.pendKeyOf, l.pending = keyOf, map[string][]byte{}
+	var changed []string
+	for i := range l.rows {
+		if l.rows[i].changed {
+			changed = append(changed, l.Prefix+l.key(&l.rows[i]))
+		}
+	}
+	return changed
+}
+
+// SetSortKeys orders the rows by the keys StartSortKeys began: keys by
+// rank for the rows the listing read and the watch has not put since;
+// for those it has, the key its keyOf computed, else the one fetched
+// gives (by full key; nil is none). Rows with no key sort after the
+// others, in key order. desc reverses the order. From now on keyOf keeps
+// the keys of rows the watch puts.
+func (l *List) SetSortKeys(keys *SortKeys, fetched map[string][]byte, desc bool) {
+	extra := l.pending
+	if extra == nil {
+		extra = map[string][]byte{}
+	}
+	for k, v := range fetched {
+		rel, ok := strings.CutPrefix(k, l.Prefix)
+		if _, seen := extra[rel]; ok && !seen {
+			extra[rel] = v
+		}
+	}
+	keyOf := l.pendKeyOf
+	l.stopKeys()
+	l.keys, l.extra, l.keyOf = keys, extra, keyOf
+	l.order, l.sortf, l.desc = ByNamespaceName, nil, desc
+	l.dirty = true
+}
+
+// SortKeysActive reports whether the rows are ordered by SetSortKeys.
+func (l *List) SortKeysActive() bool { return l.keys != nil }
+
+// stopKeys ends a sort by keys, and the computing of one.
+func (l *List) stopKeys() {
+	l.keys, l.extra, l.keyOf = nil, nil, nil
+	l.StopSortKeys()
+}
+
+// StopSortKeys forgets the keys StartSortKeys began to collect, when
+// that sort is cancelled; the order shown stays.
+func (l *List) StopSortKeys() { l.pendKeyOf, l.pending = nil, nil }
+
+// sortKey is row r's key for a sort by keys, if it has one.
+func (l *List) sortKey(r *row) ([]byte, bool) {
+	if r.changed {
+		k, ok := l.extra[l.key(r)]
+		return k, ok && k != nil
+	}
+	return l.keys.at(r.rank)
+}
+
+// compareKeys orders two rows by their sort keys, rows with none last;
+// 0 on a tie.
+func (l *List) compareKeys(a, b *row) int {
+	ka, oka := l.sortKey(a)
+	kb, okb := l.sortKey(b)
+	switch {
+	case oka && okb:
+		return bytes.Compare(ka, kb)
+	case oka:
+		return -1
+	case okb:
+		return 1
+	}
+	return 0
+}
+
+// SetDesc reverses the sort in place (desc) or not: a sort by keys
+// reversed needs no keys read again.
+func (l *List) SetDesc(desc bool) {
+	if l.desc != desc {
+		l.desc, l.dirty = desc, true
+	}
+}

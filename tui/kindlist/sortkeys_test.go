@@ -1,0 +1,207 @@
+package kindlist
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/etcdscope/etcdscope/etcdsrc"
+)
+
+// valKey is the sort key of a synthetic value: its bytes.
+func valKey(kv etcdsrc.KeyValue, dst []byte) []byte { return append(dst, kv.Value...) }
+
+// keysOf computes the sort keys of a listing as a background read does:
+// the values of the keys the list accepts, in the listing's order.
+func keysOf(l *List, listing []etcdsrc.KeyValue) *SortKeys {
+	var k SortKeys
+	for _, kv := range listing {
+		if l.Accepts(kv.Key) {
+			k.Append(func(dst []byte) []byte { return valKey(kv, dst) })
+		}
+	}
+	return &k
+}
+
+// checkKeyOrder fails unless the rows shown are in the order of the
+// values now held, brute-force sorted: by value (none last), then key.
+func checkKeyOrder(t *testing.T, l *List, values map[string]string, desc bool) {
+	t.Helper()
+	var want []string
+	for k := range values {
+		want = append(want, k)
+	}
+	slices.SortFunc(want, func(a, b string) int {
+		va, oka := values[a]
+		vb, okb := values[b]
+		c := cmp.Compare(va, vb)
+		if !oka || !okb {
+			c = 0
+		}
+		if desc {
+			c = -c
+		}
+		return cmp.Or(c, strings.Compare(a, b))
+	})
+	got := keys(shown(l))
+	if len(got) != len(want) {
+		t.Fatalf("%d rows, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("row %d is %s (value %q), want %s (value %q)", i, got[i], values[got[i]], want[i], values[want[i]])
+		}
+	}
+}
+
+// TestSortKeysFollowTheWatch sorts a list by keys computed from values at
+// the listing, with the watch putting rows before the keys are read,
+// while they are read and after: every row sorts by its latest value,
+// as a brute-force sort of the values says.
+func TestSortKeysFollowTheWatch(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	val := func() string { return fmt.Sprintf("%03d", r.IntN(50)) }
+	l := New("/r/cm/", true)
+	values := map[string]string{}
+	var listing []etcdsrc.KeyValue
+	for i := range 300 {
+		k := fmt.Sprintf("/r/cm/ns%d/cm-%03d", i%3, i)
+		listing = append(listing, etcdsrc.KeyValue{Key: k, Value: []byte(val())})
+	}
+	listing = append(listing, etcdsrc.KeyValue{Key: "/r/cm/"}) // not a row
+	slices.SortFunc(listing, func(a, b etcdsrc.KeyValue) int { return strings.Compare(a.Key, b.Key) })
+	for _, kv := range listing {
+		l.Add(kv)
+		if l.Accepts(kv.Key) {
+			values[kv.Key] = string(kv.Value)
+		}
+	}
+	l.Rev = 10
+	rev := l.Rev
+	events := func(n int) []etcdsrc.Event {
+		var evs []etcdsrc.Event
+		for range n {
+			rev++
+			k := fmt.Sprintf("/r/cm/ns%d/cm-%03d", r.IntN(4), r.IntN(400))
+			if r.IntN(5) == 0 {
+				evs = append(evs, etcdsrc.Event{Type: etcdsrc.EventDelete, Revision: rev, KV: etcdsrc.KeyValue{Key: k}})
+				continue // a deleted row stays, marked, with its last value
+			}
+			v := val()
+			evs = append(evs, etcdsrc.Event{Type: etcdsrc.EventPut, Revision: rev, KV: etcdsrc.KeyValue{Key: k, Value: []byte(v), Version: 2}})
+			values[k] = v
+		}
+		return evs
+	}
+	now := time.Unix(0, 0)
+	l.ApplyEvents(events(40), now) // before the sort: read again
+	changed := l.StartSortKeys(valKey)
+	before := keys(shown(l))
+	l.ApplyEvents(events(40), now) // while the keys are read
+	if got := keys(shown(l)); len(got) < len(before) || !slices.IsSorted(got) {
+		t.Fatalf("the order changed before the keys came")
+	}
+	fetched := map[string][]byte{}
+	for _, k := range changed {
+		fetched[k] = []byte(values[k])
+	}
+	l.SetSortKeys(keysOf(l, listing), fetched, false)
+	checkKeyOrder(t, l, values, false)
+	l.ApplyEvents(events(40), now) // after
+	checkKeyOrder(t, l, values, false)
+	l.SetDesc(true)
+	checkKeyOrder(t, l, values, true)
+
+	// A sort by keys cancelled leaves the order shown, and computes no
+	// more keys.
+	l.StartSortKeys(func(etcdsrc.KeyValue, []byte) []byte { t.Fatal("a cancelled sort computed a key"); return nil })
+	l.StopSortKeys()
+	l.ApplyEvents(events(40), now)
+	checkKeyOrder(t, l, values, true)
+	// A sort of the list's own ends the sort by keys.
+	l.SetSort(ByNamespaceName, false)
+	if l.SortKeysActive() || !slices.IsSorted(keys(shown(l))) {
+		t.Error("a sort by name still sorts by keys")
+	}
+}
+
+// TestSortKeysOfMixedLengths checks that keys of one length, then of
+// others, each read back as given.
+func TestSortKeysOfMixedLengths(t *testing.T) {
+	want := []string{"ab", "cd", "ef", "g", "", "hijk", "lm"}
+	for n := 1; n <= len(want); n++ {
+		var k SortKeys
+		for _, w := range want[:n] {
+			k.Append(func(dst []byte) []byte { return append(dst, w...) })
+		}
+		if k.Len() != n {
+			t.Fatalf("%d keys, want %d", k.Len(), n)
+		}
+		for i, w := range want[:n] {
+			if got, ok := k.at(uint32(i)); !ok || string(got) != w {
+				t.Errorf("of %d keys, key %d is %q, want %q", n, i, got, w)
+			}
+		}
+		if _, ok := k.at(uint32(n)); ok {
+			t.Errorf("of %d keys, a key past the end", n)
+		}
+	}
+}
+
+// BenchmarkSortKeysBytesPerRow is what an AGE sort costs per row of the
+// explorer-at-scale list: its keys (a kind byte and a time, as
+// columns.AppendSortKey makes them) and the view, heap after a GC less
+// the heap of the list before the sort, per row.
+func BenchmarkSortKeysBytesPerRow(b *testing.B) {
+	l := benchList()
+	l.ShownLen()
+	var before, after runtime.MemStats
+	var perRow float64
+	for b.Loop() {
+		l.SetSort(ByNamespaceName, false)
+		l.ShownLen()
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		l.StartSortKeys(valKey)
+		var k SortKeys
+		k.Grow(benchItems, 9)
+		for i := range benchItems {
+			k.Append(func(dst []byte) []byte {
+				return binary.BigEndian.AppendUint64(append(dst, 7), uint64(i*7919%benchItems))
+			})
+		}
+		l.SetSortKeys(&k, nil, false)
+		l.ShownLen()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perRow = float64(after.HeapAlloc-before.HeapAlloc) / benchItems
+	}
+	b.ReportMetric(perRow, "bytes/row")
+}
+
+// BenchmarkSortKeysView is the Update that lands a sort by AGE of the
+// explorer-at-scale list: SetSortKeys and the view sorted once, on the
+// UI goroutine (the keys are read and built in the background).
+func BenchmarkSortKeysView(b *testing.B) {
+	l := benchList()
+	var k SortKeys
+	k.Grow(benchItems, 9)
+	for i := range benchItems {
+		k.Append(func(dst []byte) []byte {
+			return binary.BigEndian.AppendUint64(append(dst, 7), uint64(i*7919%benchItems))
+		})
+	}
+	for b.Loop() {
+		l.SetSort(ByNamespaceName, false)
+		l.ShownLen()
+		l.StartSortKeys(valKey)
+		l.SetSortKeys(&k, nil, false)
+		l.ShownLen()
+	}
+}
