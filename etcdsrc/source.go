@@ -174,6 +174,29 @@ type Event struct {
 	// the revision after the last one reported. An error without it ends
 	// the stream.
 	Transient bool
+	// Stripped marks an event a consumer let go of the values of (KV.Value
+	// and PrevKV), to hold many events in little memory; ValueLen keeps
+	// the length of the value.
+	Stripped bool
+	ValueLen int
+}
+
+// ValueSize is the length of the event's value, stripped or not.
+func (e Event) ValueSize() int {
+	if e.Stripped {
+		return e.ValueLen
+	}
+	return len(e.KV.Value)
+}
+
+// Strip lets go of the event's value and previous value, keeping the
+// value's length.
+func (e *Event) Strip() {
+	if e.Stripped {
+		return
+	}
+	e.ValueLen, e.Stripped = len(e.KV.Value), true
+	e.KV.Value, e.PrevKV = nil, nil
 }
 
 // Member is one etcd cluster member.

@@ -301,7 +301,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		cmd = m.preview(msg)
 	case statusMsg, statusTickMsg, crdsMsg, namespacesMsg:
 		cmd = m.handleSource(msg)
-	case watchStartedMsg, watchEventsMsg, watchRetryMsg, rateTickMsg:
+	case watchStartedMsg, watchEventsMsg, watchRetryMsg, rateTickMsg, watchedValueMsg, watchNowMsg:
 		cmd = m.handleWatch(msg)
 	case markTickMsg:
 		cmd = m.handleMarkTick()

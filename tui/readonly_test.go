@@ -102,7 +102,7 @@ func TestExplorerAsAReadOnlyUser(t *testing.T) {
 
 	d.selectPath("/registry/configmaps/")
 	d.key("w")
-	d.until("the watch", func(m *Model) bool { return m.w.ch != nil })
+	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
 	k := "/registry/configmaps/default/ro-watch"
 	for i := 0; !logHas(d.m, etcdsrc.EventPut, k); i++ {
 		if i == 50 {

@@ -506,7 +506,7 @@ func TestWatchFollowsPutsAndDeletes(t *testing.T) {
 	if !d.m.w.on || d.m.w.prefix != "/registry/configmaps/" {
 		t.Fatalf("w: watching %v %q", d.m.w.on, d.m.w.prefix)
 	}
-	d.until("watch started", func(m *Model) bool { return m.w.ch != nil })
+	d.until("watch started", func(m *Model) bool { return m.w.pump != nil })
 	if header := d.m.headerView(); !strings.Contains(header, "watching") || !strings.Contains(header, "ev/s") {
 		t.Errorf("the status line says neither the watch nor its rate: %q", header)
 	}
@@ -636,7 +636,7 @@ func TestWatchCompactionRelists(t *testing.T) {
 	cms := d.m.node("/registry/configmaps/")
 	d.until("configmaps counted", func(m *Model) bool { return counted(cms) })
 	d.key("w")
-	d.until("watch started", func(m *Model) bool { return m.w.ch != nil })
+	d.until("watch started", func(m *Model) bool { return m.w.pump != nil })
 	// Stop reading, write, compact past the watch's start: etcd cancels it.
 	startRev := d.m.tree.tree.MinRev(d.m.w.prefix) + 1
 	k := "/registry/configmaps/tui-compact/cm"
@@ -661,7 +661,7 @@ func TestWatchCompactionRelists(t *testing.T) {
 		t.Errorf("status line: %q", d.m.st.lastErr)
 	}
 	d.until("listed again", func(m *Model) bool { return counted(cms) && !cms.Loading })
-	d.until("watching again", func(m *Model) bool { return m.w.ch != nil && m.tree.tree.MinRev(m.w.prefix) > resp.Header.Revision })
+	d.until("watching again", func(m *Model) bool { return m.w.pump != nil && m.tree.tree.MinRev(m.w.prefix) > resp.Header.Revision })
 }
 
 func TestUnreachableShowsErrorAndKeepsRunning(t *testing.T) {
@@ -869,7 +869,7 @@ func TestKindListFollowsTheWatch(t *testing.T) {
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
 	d.key("w") // the whole root, from the tree
-	d.until("the watch", func(m *Model) bool { return m.w.ch != nil })
+	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
 	d.openList("cm")
 	before := d.m.list.list.Len()
 	k := fmt.Sprintf("/registry/configmaps/tui-list/cm-%d", time.Now().UnixNano())
@@ -1201,7 +1201,7 @@ func TestWatchCountsFollowABurst(t *testing.T) {
 	d.until("configmaps counted", func(m *Model) bool { return counted(cms) })
 	d.selectKey("/registry/")
 	d.key("w")
-	d.until("the watch", func(m *Model) bool { return m.w.ch != nil })
+	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
 	d.openList("cm")
 
 	prefix := fmt.Sprintf("/registry/configmaps/burst-%d/", time.Now().UnixNano())
@@ -1411,7 +1411,7 @@ func TestListSortByAgeFollowsTheWatchAndStops(t *testing.T) {
 	d.start()
 	d.selectKey("/registry/")
 	d.key("w")
-	d.until("the watch", func(m *Model) bool { return m.w.ch != nil })
+	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
 	d.openList("cm")
 	ns := fmt.Sprintf("agesort-%d", time.Now().UnixNano())
 	create := func(name string, created time.Time) {

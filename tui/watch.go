@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -26,15 +27,17 @@ const (
 
 // watchState is the running watch.
 type watchState struct {
-	on       bool
-	prefix   string
-	gen      int
-	ch       <-chan etcdsrc.Event
-	cancel   context.CancelFunc
-	paused   bool
-	held     []etcdsrc.Event
-	overflow bool
-	count    int // events since the last rate tick
+	on     bool
+	prefix string
+	gen    int
+	pump   *eventPump
+	cancel context.CancelFunc
+	paused bool
+	held   []etcdsrc.Event
+	// heldStripped: held[:heldStripped] let go of their values.
+	heldStripped int
+	overflow     bool
+	count        int // events since the last rate tick
 	// taken is every change taken in since the watch began, logged
 	// each second it grew, so bench/explorer.sh can tell none was lost.
 	taken, logged int
@@ -46,6 +49,11 @@ type watchState struct {
 	rate    int // events per second over the window
 	// waiting: the watch starts once what it follows is listed.
 	waiting bool
+	// early: the follow started before the listing, from the revision w
+	// was pressed at; its events are taken in once the listing lands.
+	early bool
+	// asking: the revision w was pressed at is being read.
+	asking bool
 	// down: the follow lost its member or leader and is reconnecting.
 	down bool
 	// byResource counts the changes per resource since the watch began,
@@ -84,6 +92,13 @@ type watchEventsMsg struct {
 	closed bool
 }
 
+// watchedValueMsg carries the open key's change read again, its event
+// having waited in the pump without its value.
+type watchedValueMsg struct {
+	gen int
+	ev  etcdsrc.Event
+}
+
 // watchRetryMsg restarts a watch that ended.
 type watchRetryMsg struct{ gen int }
 
@@ -100,27 +115,17 @@ func startWatchCmd(c *common, ctx context.Context, gen int, prefix string, rev i
 	})
 }
 
-// waitForEvents reads one event, then whatever else is already waiting,
-// up to watchBatch. It is re-armed after each message.
-func waitForEvents(gen int, ch <-chan etcdsrc.Event) tea.Cmd {
+// waitForEvents waits for events in the pump and takes what waits, up to
+// watchBatch. It is re-armed after each message.
+func waitForEvents(gen int, p *eventPump) tea.Cmd {
 	return func() tea.Msg {
-		ev, ok := <-ch
-		if !ok {
-			return watchEventsMsg{gen: gen, closed: true}
-		}
-		evs := []etcdsrc.Event{ev}
-		for len(evs) < watchBatch {
-			select {
-			case ev, ok := <-ch:
-				if !ok {
-					return watchEventsMsg{gen: gen, events: evs, closed: true}
-				}
-				evs = append(evs, ev)
-			default:
-				return watchEventsMsg{gen: gen, events: evs}
+		for {
+			evs, closed, ok := p.take()
+			if ok || closed {
+				return watchEventsMsg{gen: gen, events: evs, closed: closed}
 			}
+			<-p.wake
 		}
-		return watchEventsMsg{gen: gen, events: evs}
 	}
 }
 
@@ -154,10 +159,53 @@ func (m *Model) toggleWatch() tea.Cmd {
 		m.layout()
 		return nil
 	}
-	m.w = watchState{on: true, prefix: m.watchPrefix(), gen: m.w.gen + 1, waiting: true}
+	m.w = watchState{on: true, prefix: m.watchPrefix(), gen: m.w.gen + 1, waiting: true, early: true, asking: true}
 	m.layout()
 	m.c.logf("watch %q", decode.EscapeKey(m.w.prefix))
-	return tea.Batch(m.relistShown(m.w.prefix), rateTickCmd(m.w.gen), m.startWatchWhenListed())
+	return tea.Batch(nowRevCmd(m.c, m.w.gen, m.w.prefix), rateTickCmd(m.w.gen))
+}
+
+// watchNowMsg carries the current revision, read when w was pressed.
+type watchNowMsg struct {
+	gen int
+	rev int64
+	err error
+}
+
+// nowRevCmd reads the current revision with a narrow read under prefix.
+func nowRevCmd(c *common, gen int, prefix string) tea.Cmd {
+	return c.io(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
+		defer cancel()
+		page, err := c.src.Children(ctx, prefix, etcdsrc.ChildrenOptions{Limit: 1})
+		return watchNowMsg{gen: gen, rev: page.Rev, err: err}
+	})
+}
+
+// watchNow follows from just after the revision w was pressed at, and
+// lists again what is shown, at a revision no older. The follow's events
+// wait in its pump, a few dozen bytes each, until the listing lands; then
+// the ones the listing holds already are skipped by revision. Watching
+// from the listing's revision instead would have etcd send the whole
+// backlog of a long listing at once, values and previous values, faster
+// than it can be shown.
+func (m *Model) watchNow(msg watchNowMsg) tea.Cmd {
+	if msg.gen != m.w.gen || !m.w.on {
+		return nil
+	}
+	m.w.asking = false
+	if msg.err != nil || msg.rev <= 0 {
+		m.w.early = false
+		// Listing first and following from its revision works too.
+		return tea.Batch(m.relistShown(m.w.prefix), m.startWatchWhenListed())
+	}
+	relist := m.relistShown(m.w.prefix)
+	if m.w.cancel != nil {
+		m.w.cancel()
+	}
+	ctx, cancel := context.WithCancel(m.c.ctx)
+	m.w.cancel, m.w.pump = cancel, nil
+	return tea.Batch(relist, startWatchCmd(m.c, ctx, m.w.gen, m.w.prefix, msg.rev+1))
 }
 
 // watchFrom is the revision the watch starts at: just after the oldest
@@ -197,7 +245,7 @@ func (m *Model) relistShown(prefix string) tea.Cmd {
 
 // startWatchWhenListed starts the follow once what it follows is listed.
 func (m *Model) startWatchWhenListed() tea.Cmd {
-	if !m.w.on || !m.w.waiting {
+	if !m.w.on || !m.w.waiting || m.w.asking {
 		return nil
 	}
 	rev, ok := m.watchFrom()
@@ -205,11 +253,19 @@ func (m *Model) startWatchWhenListed() tea.Cmd {
 		return nil // called again when the listing lands
 	}
 	m.w.waiting = false
+	if m.w.early {
+		// The follow started before the listing: take in what waits.
+		m.w.early = false
+		if m.w.pump == nil {
+			return nil // taken in once the follow starts
+		}
+		return waitForEvents(m.w.gen, m.w.pump)
+	}
 	if m.w.cancel != nil {
 		m.w.cancel()
 	}
 	ctx, cancel := context.WithCancel(m.c.ctx)
-	m.w.cancel, m.w.ch = cancel, nil
+	m.w.cancel, m.w.pump = cancel, nil
 	return startWatchCmd(m.c, ctx, m.w.gen, m.w.prefix, rev)
 }
 
@@ -229,7 +285,7 @@ func (m *Model) togglePause() tea.Cmd {
 		return nil
 	}
 	held, overflow := m.w.held, m.w.overflow
-	m.w.held, m.w.overflow = nil, false
+	m.w.held, m.w.overflow, m.w.heldStripped = nil, false, 0
 	if overflow {
 		return m.relistWatched()
 	}
@@ -242,7 +298,7 @@ func (m *Model) relistWatched() tea.Cmd {
 	if m.w.cancel != nil {
 		m.w.cancel()
 	}
-	m.w.cancel, m.w.ch, m.w.waiting = nil, nil, true
+	m.w.cancel, m.w.pump, m.w.waiting = nil, nil, true
 	m.w.gen++
 	return tea.Batch(m.relistShown(m.w.prefix), rateTickCmd(m.w.gen), m.startWatchWhenListed())
 }
@@ -255,10 +311,14 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 		}
 		if msg.err != nil {
 			m.noteErr(msg.err)
+			m.w.early = false // the retry follows from the listing
 			return m.retryWatchCmd()
 		}
-		m.w.ch = msg.ch
-		return waitForEvents(m.w.gen, msg.ch)
+		m.w.pump = newEventPump(msg.ch)
+		if m.w.waiting {
+			return nil // the events wait in the pump until the listing lands
+		}
+		return waitForEvents(m.w.gen, m.w.pump)
 	case watchEventsMsg:
 		if msg.gen != m.w.gen || !m.w.on {
 			return nil
@@ -276,9 +336,13 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		if m.w.paused {
 			if len(m.w.held)+len(msg.events) > pausedCap {
-				m.w.held, m.w.overflow = nil, true
+				m.w.held, m.w.overflow, m.w.heldStripped = nil, true, 0
 			} else if !m.w.overflow {
 				m.w.held = append(m.w.held, msg.events...)
+				// Held long, only the newest keep their values.
+				for ; m.w.heldStripped < len(m.w.held)-keepValues; m.w.heldStripped++ {
+					m.w.held[m.w.heldStripped].Strip()
+				}
 			}
 		} else {
 			cmd = m.applyEvents(msg.events)
@@ -289,7 +353,14 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 			}
 			return tea.Batch(cmd, m.retryWatchCmd())
 		}
-		return tea.Batch(cmd, waitForEvents(m.w.gen, m.w.ch))
+		return tea.Batch(cmd, waitForEvents(m.w.gen, m.w.pump))
+	case watchNowMsg:
+		return m.watchNow(msg)
+	case watchedValueMsg:
+		if msg.gen != m.w.gen || !m.w.on {
+			return nil
+		}
+		return m.obj.watched(msg.ev)
 	case watchRetryMsg:
 		if msg.gen != m.w.gen || !m.w.on {
 			return nil
@@ -363,8 +434,135 @@ func (m *Model) applyEvents(evs []etcdsrc.Event) tea.Cmd {
 		m.markTicking = true
 		cmds = append(cmds, markTickCmd())
 	}
-	if last != nil {
+	switch {
+	case last == nil:
+	case last.Stripped && last.Type == etcdsrc.EventPut:
+		cmds = append(cmds, m.readWatchedCmd(*last))
+	default:
 		cmds = append(cmds, m.obj.watched(*last))
 	}
 	return tea.Batch(cmds...)
+}
+
+// keepValues is how many of the newest events an eventPump keeps whole;
+// older ones waiting in it keep only what the tree and lists need. The
+// event log shows no more than eventLogSize of them anyway.
+const keepValues = eventLogSize
+
+// pumpedEvent is an event waiting in an eventPump: whole while among the
+// newest, else the key, type, revision, version and value size only.
+type pumpedEvent struct {
+	whole *etcdsrc.Event
+	key   string
+	rev   int64
+	ver   int64
+	size  int
+	typ   etcdsrc.EventType
+}
+
+func (p pumpedEvent) event() etcdsrc.Event {
+	if p.whole != nil {
+		return *p.whole
+	}
+	return etcdsrc.Event{Type: p.typ, Revision: p.rev, Stripped: true, ValueLen: p.size,
+		KV: etcdsrc.KeyValue{Key: p.key, ModRevision: p.rev, Version: p.ver}}
+}
+
+// eventPump reads a follow's events as fast as they come, so that a
+// backlog (a watch catching up, a slow render) waits here, reduced to a
+// few dozen bytes an event, rather than whole, with values and previous
+// values, in clientv3's unbounded buffers. The events wait in blocks of
+// watchBatch, one message each; every block but the last is full.
+type eventPump struct {
+	mu     sync.Mutex
+	blocks [][]pumpedEvent
+	base   int64 // the place of blocks[0][0] among all events pushed
+	pushed int64
+	closed bool
+	wake   chan struct{}
+}
+
+// newEventPump starts pumping ch; it stops when ch closes.
+func newEventPump(ch <-chan etcdsrc.Event) *eventPump {
+	p := &eventPump{wake: make(chan struct{}, 1)}
+	go func() {
+		for ev := range ch {
+			p.push(ev)
+		}
+		p.mu.Lock()
+		p.closed = true
+		p.mu.Unlock()
+		p.signal()
+	}()
+	return p
+}
+
+func (p *eventPump) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *eventPump) push(ev etcdsrc.Event) {
+	pe := pumpedEvent{whole: &ev, key: ev.KV.Key, rev: ev.Revision, ver: ev.KV.Version, size: ev.ValueSize(), typ: ev.Type}
+	p.mu.Lock()
+	if n := len(p.blocks); n == 0 || len(p.blocks[n-1]) == watchBatch {
+		p.blocks = append(p.blocks, make([]pumpedEvent, 0, watchBatch))
+	}
+	last := &p.blocks[len(p.blocks)-1]
+	*last = append(*last, pe)
+	p.pushed++
+	// The event keepValues back, if still waiting, lets go of its values.
+	if old := p.pushed - 1 - keepValues; old >= p.base {
+		i := old - p.base
+		w := &p.blocks[i/watchBatch][i%watchBatch]
+		if w.typ == etcdsrc.EventPut || w.typ == etcdsrc.EventDelete {
+			w.whole = nil
+		}
+	}
+	p.mu.Unlock()
+	p.signal()
+}
+
+// take removes the oldest block; ok is false when none waits. closed says
+// the follow ended and nothing more will come.
+func (p *eventPump) take() (evs []etcdsrc.Event, closed, ok bool) {
+	p.mu.Lock()
+	if len(p.blocks) == 0 {
+		closed = p.closed
+		p.mu.Unlock()
+		return nil, closed, false
+	}
+	b := p.blocks[0]
+	p.blocks[0] = nil
+	p.blocks = p.blocks[1:]
+	p.base += int64(len(b))
+	closed = p.closed && len(p.blocks) == 0
+	p.mu.Unlock()
+	evs = make([]etcdsrc.Event, len(b))
+	for i, pe := range b {
+		evs[i] = pe.event()
+	}
+	return evs, closed, true
+}
+
+// readWatchedCmd reads the open key at the revision of a change that came
+// without its value; when that revision is compacted already, as it is
+// now (a newer change follows in the watch then).
+func (m *Model) readWatchedCmd(ev etcdsrc.Event) tea.Cmd {
+	c, gen := m.c, m.w.gen
+	return c.io(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(c.ctx, ioTimeout)
+		defer cancel()
+		kv, err := c.src.Get(ctx, ev.KV.Key, ev.Revision)
+		if err != nil {
+			if kv, err = c.src.Get(ctx, ev.KV.Key, 0); err != nil {
+				c.logf("watch: read %q again: %v", decode.EscapeKey(ev.KV.Key), err)
+				return nil
+			}
+		}
+		ev.KV, ev.Stripped, ev.ValueLen = kv, false, 0
+		return watchedValueMsg{gen: gen, ev: ev}
+	})
 }

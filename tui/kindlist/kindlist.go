@@ -358,11 +358,11 @@ func (l *List) ApplyEvents(evs []etcdsrc.Event, now time.Time) bool {
 				addedAt = map[string]int{}
 			}
 			addedAt[rel] = len(added)
-			added = append(added, l.newRow(k, ns, name, len(ev.KV.Value)))
+			added = append(added, l.newRow(k, ns, name, ev.ValueSize()))
 			r = &added[len(added)-1]
 			r.mark, r.rank = markAdd, noRank
 		default:
-			r.size = clampSize(len(ev.KV.Value))
+			r.size = clampSize(ev.ValueSize())
 			switch {
 			case r.mark == markDel || ev.KV.Version == 1:
 				r.mark = markAdd
