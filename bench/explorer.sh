@@ -92,6 +92,26 @@ until_screen() {
 }
 keys() { tmux send-keys -t "$SESSION" "$@"; }
 
+# finish_watch TRIES SCREEN: let the explorer take in the tail of a burst
+# (wait until the log's count stops moving: it is written once a second
+# while it grows, tried TRIES times 2 s apart), set taken to it, save the
+# screen to SCREEN and quit the explorer.
+finish_watch() {
+	taken=0
+	for _ in $(seq "$1"); do
+		sleep 2
+		now=$(awk '/changes taken in/ { n = $3 } END { print n + 0 }' "$LOG")
+		[ "$now" = "$taken" ] && [ "$now" -gt 0 ] && break
+		taken=$now
+	done
+	taken=$(awk '/changes taken in/ { n = $3 } END { print n + 0 }' "$LOG")
+	screen > "$2"
+	echo done > "$PHASE"
+	keys q
+	sleep 1
+	kill "$sampler" 2>/dev/null || true
+}
+
 if [ "$MODE" = list ]; then
 	until_screen 60 '/registry/'
 	echo list > "$PHASE"
@@ -145,19 +165,7 @@ if [ "$MODE" = listwatch ]; then
 	echo watch > "$PHASE"
 	sleep 1
 	"$BIN/writer" -endpoint "$EP" -prefix "$PREFIX" -rate "$RATE" -total "$EVENTS" | tee "$WORK/writer.txt"
-	taken=0
-	for _ in $(seq 60); do
-		sleep 2
-		now=$(awk '/changes taken in/ { n = $3 } END { print n + 0 }' "$LOG")
-		[ "$now" = "$taken" ] && [ "$now" -gt 0 ] && break
-		taken=$now
-	done
-	taken=$(awk '/changes taken in/ { n = $3 } END { print n + 0 }' "$LOG")
-	screen > "$WORK/explorer-listwatch-screen.txt"
-	echo done > "$PHASE"
-	keys q
-	sleep 1
-	kill "$sampler" 2>/dev/null || true
+	finish_watch 60 "$WORK/explorer-listwatch-screen.txt"
 	shown=$(grep -Eo 'configmaps \(all namespaces\) [0-9,]+' "$WORK/explorer-listwatch-screen.txt" | awk '{ gsub(/,/, "", $NF); print $NF }' | head -1)
 	"$BIN/etcdscope" --endpoints "$EP" --command-timeout 1m ls "$PREFIX" > "$WORK/ls-cm.txt"
 	want=$(awk 'FNR > 1 { gsub(/,/, "", $NF); n += $NF } END { print n + 0 }' "$WORK/ls-cm.txt")
@@ -213,22 +221,7 @@ sleep 1
 
 echo watch > "$PHASE"
 "$BIN/writer" -endpoint "$EP" -prefix "$PREFIX" -rate "$RATE" -total "$EVENTS" | tee "$WORK/writer.txt"
-# Let the explorer take in the tail of the burst: wait until the log's
-# count stops moving (it is written once a second while it grows).
-taken=0
-for _ in $(seq 30); do
-	sleep 2
-	now=$(awk '/changes taken in/ { n = $3 } END { print n + 0 }' "$LOG")
-	[ "$now" = "$taken" ] && [ "$now" -ge "$EVENTS" ] && break
-	[ "$now" = "$taken" ] && [ "$now" -gt 0 ] && break
-	taken=$now
-done
-taken=$(awk '/changes taken in/ { n = $3 } END { print n + 0 }' "$LOG")
-screen > "$WORK/explorer-screen.txt"
-echo done > "$PHASE"
-keys q
-sleep 1
-kill "$sampler" 2>/dev/null || true
+finish_watch 30 "$WORK/explorer-screen.txt"
 
 # The tree's counts against a fresh listing, level by level: /registry/'s
 # total (the root row), its child res07, and res07's namespaces.

@@ -21,7 +21,7 @@ func TestEventPump(t *testing.T) {
 	}
 	ch <- etcdsrc.Event{Type: etcdsrc.EventError, Revision: n}
 	close(ch)
-	p := newEventPump(ch)
+	p := newEventPump("/k/", ch)
 	// Let the whole stream arrive before taking, as a backlog does.
 	for {
 		p.mu.Lock()

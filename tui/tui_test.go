@@ -1456,3 +1456,46 @@ func TestListSortByAgeFollowsTheWatchAndStops(t *testing.T) {
 	}
 	checkDecodedOrder(t, d.m, age)
 }
+
+// TestWatchCatchesAnOpenListUp: w over a kind list listed a moment ago
+// follows from the list's revision instead of listing it again; a change
+// between the listing and w reaches the list but is neither logged nor
+// counted as live, one after w is both.
+func TestWatchCatchesAnOpenListUp(t *testing.T) {
+	ctx := context.Background()
+	value, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.openList("cm")
+	before := d.m.list.list.Len()
+	stamp := time.Now().UnixNano()
+	earlier := fmt.Sprintf("/registry/configmaps/tui-catchup/cm-a-%d", stamp)
+	later := fmt.Sprintf("/registry/configmaps/tui-catchup/cm-b-%d", stamp)
+	t.Cleanup(func() { client.Delete(ctx, earlier); client.Delete(ctx, later) })
+	if _, err := client.Put(ctx, earlier, string(value.Value)); err != nil {
+		t.Fatal(err)
+	}
+	d.key("w")
+	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
+	if d.m.w.live == 0 || d.m.list.loading {
+		t.Fatalf("w listed again (live %d, loading %v): want it to catch the list up", d.m.w.live, d.m.list.loading)
+	}
+	d.until("the earlier change", func(m *Model) bool { _, ok := m.list.list.Item(earlier); return ok })
+	if _, err := client.Put(ctx, later, string(value.Value)); err != nil {
+		t.Fatal(err)
+	}
+	d.until("the later change", func(m *Model) bool { _, ok := m.list.list.Item(later); return ok })
+	if d.m.list.list.Len() != before+2 {
+		t.Errorf("%d rows, want %d", d.m.list.list.Len(), before+2)
+	}
+	logged := map[string]bool{}
+	for i := range d.m.events.rows {
+		logged[d.m.events.rows[i].key] = true
+	}
+	if logged[earlier] || !logged[later] || d.m.w.taken != 1 {
+		t.Errorf("logged earlier %v, later %v; %d taken in: want only the later one", logged[earlier], logged[later], d.m.w.taken)
+	}
+}

@@ -54,6 +54,10 @@ type watchState struct {
 	early bool
 	// asking: the revision w was pressed at is being read.
 	asking bool
+	// live is the first revision after w was pressed when the follow
+	// started before it, to catch an open list up: earlier changes are
+	// applied, neither logged nor counted.
+	live int64
 	// down: the follow lost its member or leader and is reconnecting.
 	down bool
 	// byResource counts the changes per resource since the watch began,
@@ -199,13 +203,33 @@ func (m *Model) watchNow(msg watchNowMsg) tea.Cmd {
 		// Listing first and following from its revision works too.
 		return tea.Batch(m.relistShown(m.w.prefix), m.startWatchWhenListed())
 	}
-	relist := m.relistShown(m.w.prefix)
+	from, relist := msg.rev+1, tea.Cmd(nil)
+	if l := &m.list; m.left == leftList && l.prefix == m.w.prefix && !l.loading && l.err == nil &&
+		l.rev > 0 && msg.rev-l.rev <= catchUpRevs {
+		// The open list is nearly current: the follow catches it up from
+		// its revision instead of listing it all again.
+		from, m.w.live = l.rev+1, msg.rev+1
+		m.w.early, m.w.waiting = false, false
+	} else {
+		relist = m.relistShown(m.w.prefix)
+	}
 	if m.w.cancel != nil {
 		m.w.cancel()
 	}
 	ctx, cancel := context.WithCancel(m.c.ctx)
 	m.w.cancel, m.w.pump = cancel, nil
-	return tea.Batch(relist, startWatchCmd(m.c, ctx, m.w.gen, m.w.prefix, msg.rev+1))
+	return tea.Batch(relist, startWatchCmd(m.c, ctx, m.w.gen, m.w.prefix, from))
+}
+
+// catchUpRevs is how far behind the current revision an open list may be
+// for w to catch it up by following from its revision rather than list
+// it again: the changes in between come at once, whole, so few of them.
+const catchUpRevs = 1000
+
+// isLive tells a change that happened since w was pressed from one that
+// only catches an open list up to then.
+func (w *watchState) isLive(ev etcdsrc.Event) bool {
+	return ev.Revision >= w.live || (ev.Type != etcdsrc.EventPut && ev.Type != etcdsrc.EventDelete)
 }
 
 // watchFrom is the revision the watch starts at: just after the oldest
@@ -314,7 +338,7 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 			m.w.early = false // the retry follows from the listing
 			return m.retryWatchCmd()
 		}
-		m.w.pump = newEventPump(msg.ch)
+		m.w.pump = newEventPump(m.w.prefix, msg.ch)
 		if m.w.waiting {
 			return nil // the events wait in the pump until the listing lands
 		}
@@ -327,7 +351,7 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 			m.w.byResource, m.w.started = map[string]int{}, m.c.now()
 		}
 		for _, ev := range msg.events {
-			if ev.Type == etcdsrc.EventPut || ev.Type == etcdsrc.EventDelete {
+			if (ev.Type == etcdsrc.EventPut || ev.Type == etcdsrc.EventDelete) && m.w.isLive(ev) {
 				m.w.count++ // the rate counts changes, paused or not
 				m.w.taken++
 				m.w.byResource[stats.ResourceOf(m.c.cat, ev.KV.Key, m.c.root)]++
@@ -402,8 +426,12 @@ func (m *Model) applyEvents(evs []etcdsrc.Event) tea.Cmd {
 	}
 	now := m.c.now()
 	hadLog := len(m.events.rows) > 0
-	m.events.addEvents(evs, now)
-	if !hadLog {
+	live := 0
+	for live < len(evs) && !m.w.isLive(evs[live]) {
+		live++ // events come in revision order
+	}
+	m.events.addEvents(evs[live:], now)
+	if !hadLog && len(m.events.rows) > 0 {
 		m.layout()
 	}
 	cmds := []tea.Cmd{m.events.askSummaries()}
@@ -449,42 +477,41 @@ func (m *Model) applyEvents(evs []etcdsrc.Event) tea.Cmd {
 // event log shows no more than eventLogSize of them anyway.
 const keepValues = eventLogSize
 
-// pumpedEvent is an event waiting in an eventPump: whole while among the
-// newest, else the key, type, revision, version and value size only.
+// pumpedEvent is what an eventPump holds of a put or delete: its key
+// after the followed prefix, type, revision, version and value size.
+// Whole events (the newest, and errors) wait beside it.
 type pumpedEvent struct {
-	whole *etcdsrc.Event
-	key   string
-	rev   int64
-	ver   int64
-	size  int
-	typ   etcdsrc.EventType
-}
-
-func (p pumpedEvent) event() etcdsrc.Event {
-	if p.whole != nil {
-		return *p.whole
-	}
-	return etcdsrc.Event{Type: p.typ, Revision: p.rev, Stripped: true, ValueLen: p.size,
-		KV: etcdsrc.KeyValue{Key: p.key, ModRevision: p.rev, Version: p.ver}}
+	rel  string
+	rev  int64
+	ver  int64
+	size int32
+	typ  etcdsrc.EventType
 }
 
 // eventPump reads a follow's events as fast as they come, so that a
-// backlog (a watch catching up, a slow render) waits here, reduced to a
-// few dozen bytes an event, rather than whole, with values and previous
-// values, in clientv3's unbounded buffers. The events wait in blocks of
-// watchBatch, one message each; every block but the last is full.
+// backlog (a watch catching up, a long listing, a slow render) waits
+// here, reduced to a few dozen bytes an event, rather than whole, with
+// values and previous values, in clientv3's unbounded buffers. The events
+// wait in blocks of watchBatch, one message each; every block but the
+// last is full.
 type eventPump struct {
+	prefix string
 	mu     sync.Mutex
 	blocks [][]pumpedEvent
 	base   int64 // the place of blocks[0][0] among all events pushed
 	pushed int64
+	// newest holds the last keepValues events whole, event i at
+	// i%keepValues; others the events that are no put or delete.
+	newest [keepValues]etcdsrc.Event
+	others map[int64]etcdsrc.Event
 	closed bool
 	wake   chan struct{}
 }
 
-// newEventPump starts pumping ch; it stops when ch closes.
-func newEventPump(ch <-chan etcdsrc.Event) *eventPump {
-	p := &eventPump{wake: make(chan struct{}, 1)}
+// newEventPump starts pumping ch, a follow of prefix; it stops when ch
+// closes.
+func newEventPump(prefix string, ch <-chan etcdsrc.Event) *eventPump {
+	p := &eventPump{prefix: prefix, others: map[int64]etcdsrc.Event{}, wake: make(chan struct{}, 1)}
 	go func() {
 		for ev := range ch {
 			p.push(ev)
@@ -505,22 +532,20 @@ func (p *eventPump) signal() {
 }
 
 func (p *eventPump) push(ev etcdsrc.Event) {
-	pe := pumpedEvent{whole: &ev, key: ev.KV.Key, rev: ev.Revision, ver: ev.KV.Version, size: ev.ValueSize(), typ: ev.Type}
+	pe := pumpedEvent{rel: strings.Clone(strings.TrimPrefix(ev.KV.Key, p.prefix)), rev: ev.Revision,
+		ver: ev.KV.Version, size: int32(min(ev.ValueSize(), 1<<31-1)), typ: ev.Type}
 	p.mu.Lock()
 	if n := len(p.blocks); n == 0 || len(p.blocks[n-1]) == watchBatch {
 		p.blocks = append(p.blocks, make([]pumpedEvent, 0, watchBatch))
 	}
 	last := &p.blocks[len(p.blocks)-1]
 	*last = append(*last, pe)
-	p.pushed++
-	// The event keepValues back, if still waiting, lets go of its values.
-	if old := p.pushed - 1 - keepValues; old >= p.base {
-		i := old - p.base
-		w := &p.blocks[i/watchBatch][i%watchBatch]
-		if w.typ == etcdsrc.EventPut || w.typ == etcdsrc.EventDelete {
-			w.whole = nil
-		}
+	if ev.Type == etcdsrc.EventPut || ev.Type == etcdsrc.EventDelete {
+		p.newest[p.pushed%keepValues] = ev
+	} else {
+		p.others[p.pushed] = ev
 	}
+	p.pushed++
 	p.mu.Unlock()
 	p.signal()
 }
@@ -529,22 +554,30 @@ func (p *eventPump) push(ev etcdsrc.Event) {
 // the follow ended and nothing more will come.
 func (p *eventPump) take() (evs []etcdsrc.Event, closed, ok bool) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if len(p.blocks) == 0 {
-		closed = p.closed
-		p.mu.Unlock()
-		return nil, closed, false
+		return nil, p.closed, false
 	}
 	b := p.blocks[0]
 	p.blocks[0] = nil
 	p.blocks = p.blocks[1:]
-	p.base += int64(len(b))
-	closed = p.closed && len(p.blocks) == 0
-	p.mu.Unlock()
 	evs = make([]etcdsrc.Event, len(b))
 	for i, pe := range b {
-		evs[i] = pe.event()
+		seq := p.base + int64(i)
+		switch ev, other := p.others[seq]; {
+		case other:
+			evs[i] = ev
+			delete(p.others, seq)
+		case seq >= p.pushed-keepValues:
+			evs[i] = p.newest[seq%keepValues]
+			p.newest[seq%keepValues] = etcdsrc.Event{} // taken: its values go with it
+		default:
+			evs[i] = etcdsrc.Event{Type: pe.typ, Revision: pe.rev, Stripped: true, ValueLen: int(pe.size),
+				KV: etcdsrc.KeyValue{Key: p.prefix + pe.rel, ModRevision: pe.rev, Version: pe.ver}}
+		}
 	}
-	return evs, closed, true
+	p.base += int64(len(b))
+	return evs, p.closed && len(p.blocks) == 0, true
 }
 
 // readWatchedCmd reads the open key at the revision of a change that came
