@@ -862,10 +862,7 @@ func TestEmptyRootSaysSo(t *testing.T) {
 
 func TestKindListFollowsTheWatch(t *testing.T) {
 	ctx := context.Background()
-	value, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	value := aConfigMap(t)
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
 	d.key("w") // the whole root, from the tree
@@ -1189,10 +1186,7 @@ func checkDecodedOrder(t *testing.T, m *Model, col int) {
 // the tree's counts and the list equal a fresh listing.
 func TestWatchCountsFollowABurst(t *testing.T) {
 	ctx := context.Background()
-	value, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	value := aConfigMap(t)
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
 	d.selectPath("/registry/configmaps/")
@@ -1463,10 +1457,7 @@ func TestListSortByAgeFollowsTheWatchAndStops(t *testing.T) {
 // counted as live, one after w is both.
 func TestWatchCatchesAnOpenListUp(t *testing.T) {
 	ctx := context.Background()
-	value, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	value := aConfigMap(t)
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
 	d.openList("cm")
@@ -1498,4 +1489,14 @@ func TestWatchCatchesAnOpenListUp(t *testing.T) {
 	if logged[earlier] || !logged[later] || d.m.w.taken != 1 {
 		t.Errorf("logged earlier %v, later %v; %d taken in: want only the later one", logged[earlier], logged[later], d.m.w.taken)
 	}
+}
+
+// aConfigMap is a ConfigMap's stored value, to write more of.
+func aConfigMap(t *testing.T) etcdsrc.KeyValue {
+	t.Helper()
+	value, err := src.Get(context.Background(), firstKey(t, "/registry/configmaps/"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return value
 }
