@@ -375,11 +375,20 @@ func (l *List) ApplyEvents(evs []etcdsrc.Event, now time.Time) bool {
 		}
 		if ev.Type == etcdsrc.EventPut {
 			r.changed = true
+			// An event held without its value (a watch catching up a
+			// backlog) tells no sort key: the row gets none and sorts
+			// last, rather than a key computed from no value.
 			if l.keyOf != nil {
-				l.extra[rel] = l.keyOf(ev.KV, nil)
+				l.extra[rel] = nil
+				if !ev.Stripped {
+					l.extra[rel] = l.keyOf(ev.KV, nil)
+				}
 			}
 			if l.pendKeyOf != nil {
-				l.pending[rel] = l.pendKeyOf(ev.KV, nil)
+				l.pending[rel] = nil
+				if !ev.Stripped {
+					l.pending[rel] = l.pendKeyOf(ev.KV, nil)
+				}
 			}
 		}
 		if l.sortf != nil || l.keys != nil {

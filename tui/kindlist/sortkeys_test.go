@@ -131,6 +131,42 @@ func TestSortKeysFollowTheWatch(t *testing.T) {
 	}
 }
 
+// TestSortKeysOfStrippedEvents: a put held without its value gives its
+// row no sort key, so it sorts last, not by a key of an empty value.
+func TestSortKeysOfStrippedEvents(t *testing.T) {
+	l := New("/r/cm/", true)
+	var listing []etcdsrc.KeyValue
+	for i, v := range []string{"b", "c", "d"} {
+		kv := etcdsrc.KeyValue{Key: fmt.Sprintf("/r/cm/ns/cm-%d", i), Value: []byte(v)}
+		listing = append(listing, kv)
+		l.Add(kv)
+	}
+	l.Rev = 10
+	// A key even for no value, as a real column's is (an age's kind byte).
+	tagged := func(kv etcdsrc.KeyValue, dst []byte) []byte { return append(append(dst, 'k'), kv.Value...) }
+	var sk SortKeys
+	for _, kv := range listing {
+		sk.Append(func(dst []byte) []byte { return tagged(kv, dst) })
+	}
+	l.StartSortKeys(tagged)
+	l.SetSortKeys(&sk, nil, false)
+	// Rows with no key sort after the others, in key order.
+	for _, tc := range []struct {
+		key  string
+		want []string
+	}{
+		{"/r/cm/ns/cm-2", []string{"/r/cm/ns/cm-0", "/r/cm/ns/cm-1", "/r/cm/ns/cm-2"}},
+		{"/r/cm/ns/cm-0", []string{"/r/cm/ns/cm-1", "/r/cm/ns/cm-0", "/r/cm/ns/cm-2"}},
+	} {
+		ev := etcdsrc.Event{Type: etcdsrc.EventPut, Revision: 11, KV: etcdsrc.KeyValue{Key: tc.key, Value: []byte("a"), Version: 2}}
+		ev.Strip()
+		l.ApplyEvents([]etcdsrc.Event{ev}, time.Unix(0, 0))
+		if got := keys(shown(l)); !slices.Equal(got, tc.want) {
+			t.Fatalf("after a stripped put of %s the rows are %v; want %v", tc.key, got, tc.want)
+		}
+	}
+}
+
 // TestSortKeysOfMixedLengths checks that keys of one length, then of
 // others, each read back as given.
 func TestSortKeysOfMixedLengths(t *testing.T) {
