@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcdscope/etcdscope/cmd/etcdscope/internal/initgc"
 	"github.com/etcdscope/etcdscope/cmd/etcdscope/internal/lazymetrics"
 )
 
@@ -62,6 +63,31 @@ func TestCollectorBackOnAfterInit(t *testing.T) {
 	for read() != 100 {
 		if time.Now().After(deadline) {
 			t.Fatalf("GOGC is %d after a collection, want 100", read())
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestExplorerGCPercent: the explorer's GOGC takes effect once the first
+// collection has restored the program's setting, and not before it is
+// asked for.
+func TestExplorerGCPercent(t *testing.T) {
+	if _, set := os.LookupEnv("GOGC"); set {
+		t.Skip("GOGC is set")
+	}
+	read := func() int {
+		p := debug.SetGCPercent(100)
+		debug.SetGCPercent(p)
+		return p
+	}
+	initgc.SetPercent(explorerGCPercent)
+	defer initgc.SetPercent(100)
+	runtime.GC()
+	deadline := time.Now().Add(10 * time.Second)
+	for read() != explorerGCPercent {
+		if time.Now().After(deadline) {
+			t.Fatalf("GOGC is %d with the explorer's set, want %d", read(), explorerGCPercent)
 		}
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)

@@ -23,10 +23,19 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 )
 
 // percent is the GOGC setting the program started with.
 var percent = debug.SetGCPercent(-1)
+
+var (
+	mu sync.Mutex
+	// target is the setting the first collection's cleanup restores;
+	// restored tells that it has.
+	target   = percent
+	restored bool
+)
 
 // startPercent makes the first goal 8 MB: the runtime's minimum heap is
 // 4 MB at GOGC=100 and scales with GOGC.
@@ -40,9 +49,31 @@ type sentinel struct{ _ *byte }
 // program's setting back.
 func Restore() {
 	if _, set := os.LookupEnv("GOGC"); set || percent != 100 {
+		mu.Lock()
+		restored = true
+		mu.Unlock()
 		debug.SetGCPercent(percent)
 		return
 	}
 	debug.SetGCPercent(startPercent)
-	runtime.AddCleanup(&sentinel{}, func(p int) { debug.SetGCPercent(p) }, percent)
+	runtime.AddCleanup(&sentinel{}, func(int) {
+		mu.Lock()
+		defer mu.Unlock()
+		restored = true
+		debug.SetGCPercent(target)
+	}, 0)
+}
+
+// SetPercent makes p the program's GOGC setting, unless the environment
+// sets GOGC: at once if the first collection has run, else when it does.
+func SetPercent(p int) {
+	if _, set := os.LookupEnv("GOGC"); set {
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	target = p
+	if restored {
+		debug.SetGCPercent(p)
+	}
 }
