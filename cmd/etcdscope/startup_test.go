@@ -53,16 +53,11 @@ func TestCollectorBackOnAfterInit(t *testing.T) {
 	if _, set := os.LookupEnv("GOGC"); set {
 		t.Skip("GOGC is set")
 	}
-	read := func() int {
-		p := debug.SetGCPercent(100)
-		debug.SetGCPercent(p)
-		return p
-	}
 	runtime.GC()
 	deadline := time.Now().Add(10 * time.Second)
-	for read() != 100 {
+	for gcPercent() != 100 {
 		if time.Now().After(deadline) {
-			t.Fatalf("GOGC is %d after a collection, want 100", read())
+			t.Fatalf("GOGC is %d after a collection, want 100", gcPercent())
 		}
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
@@ -76,20 +71,22 @@ func TestExplorerGCPercent(t *testing.T) {
 	if _, set := os.LookupEnv("GOGC"); set {
 		t.Skip("GOGC is set")
 	}
-	read := func() int {
-		p := debug.SetGCPercent(100)
-		debug.SetGCPercent(p)
-		return p
-	}
 	initgc.SetPercent(explorerGCPercent)
 	defer initgc.SetPercent(100)
 	runtime.GC()
 	deadline := time.Now().Add(10 * time.Second)
-	for read() != explorerGCPercent {
+	for gcPercent() != explorerGCPercent {
 		if time.Now().After(deadline) {
-			t.Fatalf("GOGC is %d with the explorer's set, want %d", read(), explorerGCPercent)
+			t.Fatalf("GOGC is %d with the explorer's set, want %d", gcPercent(), explorerGCPercent)
 		}
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// gcPercent is the GOGC setting now.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
 }

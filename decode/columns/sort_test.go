@@ -91,18 +91,7 @@ func TestCompare(t *testing.T) {
 // of every table sorts without panicking, and the orders are the
 // columns' own.
 func TestSortFixtureColumns(t *testing.T) {
-	fs := fixtures(t)
-	byKind := map[string][][]Cell{}
-	tables := map[string]*Table{}
-	for _, key := range fs.keys {
-		k := fs.kind(t, key)
-		tab, ok := tables[k.Prefix]
-		if !ok {
-			tab = ForKind(k, true)
-			tables[k.Prefix] = tab
-		}
-		byKind[k.Prefix] = append(byKind[k.Prefix], tab.Row(fs.value(t, key), now))
-	}
+	byKind, tables := fixtureRows(t)
 	for prefix, rows := range byKind {
 		for i := range tables[prefix].Columns() {
 			sort.SliceStable(rows, func(a, b int) bool { return Compare(rows[a][i], rows[b][i]) < 0 })
@@ -131,4 +120,23 @@ func TestSortFixtureColumns(t *testing.T) {
 	if cms[0][size].Text != "253 B" || cms[len(cms)-1][size].Text != "1.6 KiB" {
 		t.Errorf("SIZE order: %q ... %q", cms[0][size].Text, cms[len(cms)-1][size].Text)
 	}
+}
+
+// fixtureRows is every fixture value's row, by its kind's prefix, and the
+// table of each kind.
+func fixtureRows(t *testing.T) (map[string][][]Cell, map[string]*Table) {
+	t.Helper()
+	fs := fixtures(t)
+	byKind := map[string][][]Cell{}
+	tables := map[string]*Table{}
+	for _, key := range fs.keys {
+		k := fs.kind(t, key)
+		tab, ok := tables[k.Prefix]
+		if !ok {
+			tab = ForKind(k, true)
+			tables[k.Prefix] = tab
+		}
+		byKind[k.Prefix] = append(byKind[k.Prefix], tab.Row(fs.value(t, key), now))
+	}
+	return byKind, tables
 }

@@ -49,18 +49,7 @@ func TestSortKeyOrdersAsCompare(t *testing.T) {
 	}
 	checkKeyOrder(t, "mixed cells", cells)
 
-	fs := fixtures(t)
-	byKind := map[string][][]Cell{}
-	tables := map[string]*Table{}
-	for _, key := range fs.keys {
-		k := fs.kind(t, key)
-		tab, ok := tables[k.Prefix]
-		if !ok {
-			tab = ForKind(k, true)
-			tables[k.Prefix] = tab
-		}
-		byKind[k.Prefix] = append(byKind[k.Prefix], tab.Row(fs.value(t, key), now))
-	}
+	byKind, tables := fixtureRows(t)
 	for prefix, rows := range byKind {
 		for i, col := range tables[prefix].Columns() {
 			column := make([]Cell, len(rows))
