@@ -681,6 +681,13 @@ func TestUnreachableShowsErrorAndKeepsRunning(t *testing.T) {
 			t.Errorf("screen lacks %q:\n%s", want, view)
 		}
 	}
+	// A watch on a cluster that does not answer is not "watching": the
+	// follow retries without a word, so the header says it from the probe.
+	d.m.w.on = true
+	if header := strings.SplitN(d.m.View(), "\n", 2)[0]; !strings.Contains(header, "watch reconnecting") {
+		t.Errorf("header with the watch on and no member answering: %q", header)
+	}
+	d.m.w.on = false
 	// Keys still work.
 	d.key("?")
 	if d.m.right != rightHelp {

@@ -203,7 +203,9 @@ func (m *Model) headerView() string {
 	if m.w.on {
 		w := fmt.Sprintf("◉ watching %d ev/s", m.w.rate)
 		switch {
-		case m.w.down:
+		case m.w.down || m.st.connErr != "":
+			// A watch on a member that died reports nothing: clientv3
+			// retries quietly. No member answering means it waits too.
 			w = "◌ watch reconnecting"
 		case m.w.paused:
 			w = "❚❚ paused"
