@@ -488,6 +488,9 @@ func (l *listPane) startSort(col int) tea.Cmd {
 			}
 			return nil
 		})
+		if err == nil {
+			keys.Sort() // here, not in the Update that lands the sort
+		}
 		for _, k := range changed {
 			if err != nil {
 				break

@@ -102,6 +102,9 @@ type List struct {
 	garbage  int   // bytes of buf no row uses
 	rows     []row // in key order once sorted is set
 	unsorted bool  // Add was given a key out of order
+	// listedOutOfOrder: some key Add was given was out of order, so
+	// ranks do not follow key order (unsorted is reset once sorted).
+	listedOutOfOrder bool
 	// marked holds when each marked row (by key after the prefix) was
 	// marked: only rows a watch changed lately have an entry.
 	marked map[string]time.Time
@@ -128,6 +131,11 @@ type List struct {
 	match   keytree.Matcher
 	pattern string
 	dirty   bool
+
+	// Scratch for a view sorted by keys (updateByKeys).
+	rowOf     []int32
+	others    []int32
+	otherKeys [][]byte
 
 	// Scratch for filtering and for the items a SortFunc is given.
 	scratch    []byte
@@ -248,7 +256,7 @@ func (l *List) Add(kv etcdsrc.KeyValue) {
 	r.rank = uint32(min(l.added, int(noRank)))
 	l.added++
 	if n := len(l.rows); n > 0 && l.key(&l.rows[n-1]) >= l.key(&r) {
-		l.unsorted = true
+		l.unsorted, l.listedOutOfOrder = true, true
 	}
 	l.rows = append(l.rows, r)
 	if len(l.rows) == sampleRows && l.expect > sampleRows {
@@ -609,6 +617,10 @@ func (l *List) update() {
 	}
 	l.dirty = false
 	defer func() { l.ia, l.ib = Item{}, Item{} }()
+	if l.keys != nil {
+		l.updateByKeys()
+		return
+	}
 	if l.pattern == "" && l.keyOrdered() {
 		l.shown = nil
 		return

@@ -2,6 +2,7 @@ package kindlist
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"strings"
 
@@ -19,6 +20,8 @@ type SortKeys struct {
 	n     int      // how many keys
 	width int      // the length of every key, while end is nil
 	end   []uint32 // where each key ends, once lengths differ
+	// byKey is the ranks in the keys' order (Sort), ties by rank.
+	byKey []uint32
 }
 
 // Grow makes room for n more keys of about keyLen bytes each.
@@ -29,6 +32,7 @@ func (k *SortKeys) Grow(n, keyLen int) {
 // Append adds the key of the next row: appendKey appends it to the
 // buffer it is given and returns that.
 func (k *SortKeys) Append(appendKey func(dst []byte) []byte) {
+	k.byKey = nil
 	before := len(k.buf)
 	k.buf = appendKey(k.buf)
 	w := len(k.buf) - before
@@ -48,11 +52,31 @@ func (k *SortKeys) Append(appendKey func(dst []byte) []byte) {
 	k.n++
 }
 
+// Sort orders the ranks by their keys, once all are appended, so the
+// list that takes k orders its rows by merging rather than by sorting
+// them all: it is the costly part of landing a sort of a long list, and
+// it is done by whoever built k, off the UI goroutine. A list sorts k
+// itself if it was not.
+func (k *SortKeys) Sort() {
+	if k.byKey != nil {
+		return
+	}
+	k.byKey = make([]uint32, k.n)
+	for i := range k.byKey {
+		k.byKey[i] = uint32(i)
+	}
+	slices.SortFunc(k.byKey, func(a, b uint32) int {
+		ka, _ := k.at(a)
+		kb, _ := k.at(b)
+		return cmp.Or(bytes.Compare(ka, kb), cmp.Compare(a, b))
+	})
+}
+
 // Len is how many keys k holds.
 func (k *SortKeys) Len() int { return k.n }
 
 // Size is how many bytes k holds, for the memory a sort costs.
-func (k *SortKeys) Size() int { return cap(k.buf) + 4*cap(k.end) }
+func (k *SortKeys) Size() int { return cap(k.buf) + 4*cap(k.end) + 4*cap(k.byKey) }
 
 // at is the key of rank i, if k has one.
 func (k *SortKeys) at(i uint32) ([]byte, bool) {
@@ -129,6 +153,7 @@ func (l *List) SortKeysActive() bool { return l.keys != nil }
 // stopKeys ends a sort by keys, and the computing of one.
 func (l *List) stopKeys() {
 	l.keys, l.extra, l.keyOf = nil, nil, nil
+	l.rowOf, l.others, l.otherKeys = nil, nil, nil
 	l.StopSortKeys()
 }
 
@@ -166,5 +191,132 @@ func (l *List) compareKeys(a, b *row) int {
 func (l *List) SetDesc(desc bool) {
 	if l.desc != desc {
 		l.desc, l.dirty = desc, true
+	}
+}
+
+// updateByKeys rebuilds the view of a sort by keys in one pass over the
+// rows, without sorting them all: the rows the watch has not put since
+// the listing come in the order SortKeys.Sort found, and only the others
+// (a few, most often) are sorted, then the two runs merged. The order is
+// compare's: by key, rows with none after, ties by key; desc reverses
+// it but for ties.
+func (l *List) updateByKeys() {
+	l.keys.Sort()
+	l.ident = 0
+	// rowOf is the row of each rank shown, -1 for none.
+	rowOf := slices.Grow(l.rowOf[:0], l.keys.n)[:l.keys.n]
+	for i := range rowOf {
+		rowOf[i] = -1
+	}
+	l.others = l.others[:0]
+	for i := range l.rows {
+		r := &l.rows[i]
+		if l.pattern != "" && !l.match.Match(l.filterText(r)) {
+			continue
+		}
+		if r.changed || int(r.rank) >= l.keys.n {
+			l.others = append(l.others, int32(i))
+			continue
+		}
+		rowOf[r.rank] = int32(i)
+	}
+	slices.SortFunc(l.others, l.compareAsc)
+	l.otherKeys = l.otherKeys[:0]
+	for _, i := range l.others {
+		k, ok := l.sortKey(&l.rows[i])
+		if !ok {
+			k = nil
+		}
+		l.otherKeys = append(l.otherKeys, k)
+	}
+
+	// The listing's rows in key order, runs of one key by row number.
+	fresh := l.shown[:0]
+	for _, rank := range l.keys.byKey {
+		if i := rowOf[rank]; i >= 0 {
+			fresh = append(fresh, i)
+		}
+	}
+	if l.listedOutOfOrder {
+		for start := 0; start < len(fresh); {
+			key := l.listedKey(fresh[start])
+			end := start + 1
+			for end < len(fresh) && bytes.Equal(l.listedKey(fresh[end]), key) {
+				end++
+			}
+			sortRun(fresh[start:end])
+			start = end
+		}
+	}
+	// The others merged in from the back, in place: each one's place
+	// among the listing's rows found by a binary search, the rows after
+	// it moved in one copy.
+	nf, no := len(fresh), len(l.others)
+	shown := slices.Grow(fresh, no)[:nf+no]
+	for f, o := nf, no-1; o >= 0; o-- {
+		// p: how many of shown[:f] (the listing's rows not moved yet)
+		// sort before the o-th.
+		p, _ := slices.BinarySearchFunc(shown[:f], o, func(i int32, o int) int {
+			if l.beforeListed(o, i) {
+				return 1
+			}
+			return -1
+		})
+		copy(shown[p+o+1:], shown[p:f])
+		shown[p+o] = l.others[o]
+		f = p
+	}
+	if l.desc {
+		reverseRuns(shown, func(i, j int32) bool { return l.compareKeys(&l.rows[i], &l.rows[j]) == 0 })
+	}
+	l.rowOf, l.shown = rowOf, shown
+	clear(l.otherKeys) // they are the list's; keep no reference past the update
+}
+
+// listedKey is the sort key of row i, one the watch has not put.
+func (l *List) listedKey(i int32) []byte {
+	k, _ := l.keys.at(l.rows[i].rank)
+	return k
+}
+
+// beforeListed reports whether the o-th of the others sorts before row
+// i, one the watch has not put (compareAsc, with their keys at hand).
+func (l *List) beforeListed(o int, i int32) bool {
+	ko, key := l.otherKeys[o], l.listedKey(i)
+	switch {
+	case ko == nil:
+		return false // a row with no key sorts after those with one
+	case !bytes.Equal(ko, key):
+		return bytes.Compare(ko, key) < 0
+	}
+	return l.key(&l.rows[l.others[o]]) < l.key(&l.rows[i])
+}
+
+// sortRun orders a run of the listing's rows with one sort key by their
+// keys: rows are in key order, so by row number. Ranks follow key order
+// unless the listing came out of order.
+func sortRun(run []int32) {
+	if !slices.IsSorted(run) {
+		slices.Sort(run)
+	}
+}
+
+// compareAsc is compare without desc.
+func (l *List) compareAsc(i, j int32) int {
+	a, b := &l.rows[i], &l.rows[j]
+	return cmp.Or(l.compareKeys(a, b), strings.Compare(l.key(a), l.key(b)))
+}
+
+// reverseRuns reverses s but for its runs of elements that are equal,
+// which keep their order: a descending sort with ties still ascending.
+func reverseRuns(s []int32, equal func(a, b int32) bool) {
+	slices.Reverse(s)
+	for start := 0; start < len(s); {
+		end := start + 1
+		for end < len(s) && equal(s[end-1], s[end]) {
+			end++
+		}
+		slices.Reverse(s[start:end])
+		start = end
 	}
 }

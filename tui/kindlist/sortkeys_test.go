@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/etcdscope/etcdscope/etcdsrc"
+	"github.com/etcdscope/etcdscope/tui/keytree"
 )
 
 // valKey is the sort key of a synthetic value: its bytes.
@@ -167,6 +168,95 @@ func TestSortKeysOfStrippedEvents(t *testing.T) {
 	}
 }
 
+// TestSortKeysViewRandom holds the view of a sort by keys, which merges
+// the listing's rows in the order SortKeys.Sort found with the rows the
+// watch put, to a brute-force sort of every row by its latest key: many
+// ties, rows with no key (stripped puts), rows created and deleted, a
+// listing out of order, filters and both directions.
+func TestSortKeysViewRandom(t *testing.T) {
+	for seed := range uint64(200) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		l := New("/r/cm/", true)
+		name := func() string { return fmt.Sprintf("/r/cm/ns%d/cm-%02d", r.IntN(3), r.IntN(40)) }
+		val := func() []byte { return []byte(fmt.Sprintf("%d", r.IntN(5))) }
+		// sortKey is each row's key as the test tracks it; nil is none.
+		sortKey := map[string][]byte{}
+		var listing []etcdsrc.KeyValue
+		for range r.IntN(60) {
+			k := name()
+			if _, dup := sortKey[k]; dup {
+				continue
+			}
+			kv := etcdsrc.KeyValue{Key: k, Value: val()}
+			listing = append(listing, kv)
+			sortKey[k] = kv.Value
+		}
+		if r.IntN(2) == 0 {
+			slices.SortFunc(listing, func(a, b etcdsrc.KeyValue) int { return strings.Compare(a.Key, b.Key) })
+		}
+		for _, kv := range listing {
+			l.Add(kv)
+		}
+		l.Rev = 1
+		rev := int64(1)
+		events := func() []etcdsrc.Event {
+			var evs []etcdsrc.Event
+			for range r.IntN(8) {
+				rev++
+				k := name()
+				if _, ok := sortKey[k]; ok && r.IntN(4) == 0 {
+					evs = append(evs, etcdsrc.Event{Type: etcdsrc.EventDelete, Revision: rev, KV: etcdsrc.KeyValue{Key: k}})
+					continue // the row stays, marked, with its key
+				}
+				ev := etcdsrc.Event{Type: etcdsrc.EventPut, Revision: rev, KV: etcdsrc.KeyValue{Key: k, Value: val(), Version: 2}}
+				sortKey[k] = ev.KV.Value
+				if r.IntN(4) == 0 {
+					ev.Strip()
+					sortKey[k] = nil
+				}
+				evs = append(evs, ev)
+			}
+			return evs
+		}
+		l.StartSortKeys(valKey)
+		l.ApplyEvents(events(), time.Unix(0, 0))
+		l.SetSortKeys(keysOf(l, listing), nil, false)
+		for step := range 6 {
+			desc := r.IntN(2) == 0
+			l.SetDesc(desc)
+			pattern := []string{"", "ns1", "cm-1"}[r.IntN(3)]
+			l.SetFilter(pattern)
+			match := keytree.NewMatcher(pattern)
+			var want []string
+			for k := range sortKey {
+				if match.Match(strings.TrimPrefix(k, "/r/cm/")) {
+					want = append(want, k)
+				}
+			}
+			slices.SortFunc(want, func(a, b string) int {
+				ka, kb := sortKey[a], sortKey[b]
+				var c int
+				switch {
+				case ka != nil && kb != nil:
+					c = strings.Compare(string(ka), string(kb))
+				case ka != nil:
+					c = -1
+				case kb != nil:
+					c = 1
+				}
+				if desc {
+					c = -c
+				}
+				return cmp.Or(c, strings.Compare(a, b))
+			})
+			if got := keys(shown(l)); !slices.Equal(got, want) {
+				t.Fatalf("seed %d step %d (desc %v, filter %q):\n got %v\nwant %v", seed, step, desc, pattern, got, want)
+			}
+			l.ApplyEvents(events(), time.Unix(0, 0))
+		}
+	}
+}
+
 // TestSortKeysOfMixedLengths checks that keys of one length, then of
 // others, each read back as given.
 func TestSortKeysOfMixedLengths(t *testing.T) {
@@ -190,6 +280,20 @@ func TestSortKeysOfMixedLengths(t *testing.T) {
 	}
 }
 
+// benchAgeKeys is a sort key per row of benchList as an AGE sort keeps
+// them (a kind byte and a time, as columns.AppendSortKey makes them), in
+// an order unrelated to the keys'.
+func benchAgeKeys() *SortKeys {
+	var k SortKeys
+	k.Grow(benchItems, 9)
+	for i := range benchItems {
+		k.Append(func(dst []byte) []byte {
+			return binary.BigEndian.AppendUint64(append(dst, 7), uint64(i*7919%benchItems))
+		})
+	}
+	return &k
+}
+
 // BenchmarkSortKeysBytesPerRow is what an AGE sort costs per row of the
 // explorer-at-scale list: its keys (a kind byte and a time, as
 // columns.AppendSortKey makes them) and the view, heap after a GC less
@@ -205,14 +309,8 @@ func BenchmarkSortKeysBytesPerRow(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		l.StartSortKeys(valKey)
-		var k SortKeys
-		k.Grow(benchItems, 9)
-		for i := range benchItems {
-			k.Append(func(dst []byte) []byte {
-				return binary.BigEndian.AppendUint64(append(dst, 7), uint64(i*7919%benchItems))
-			})
-		}
-		l.SetSortKeys(&k, nil, false)
+		k := benchAgeKeys()
+		l.SetSortKeys(k, nil, false)
 		l.ShownLen()
 		runtime.GC()
 		runtime.ReadMemStats(&after)
@@ -226,18 +324,41 @@ func BenchmarkSortKeysBytesPerRow(b *testing.B) {
 // UI goroutine (the keys are read and built in the background).
 func BenchmarkSortKeysView(b *testing.B) {
 	l := benchList()
-	var k SortKeys
-	k.Grow(benchItems, 9)
-	for i := range benchItems {
-		k.Append(func(dst []byte) []byte {
-			return binary.BigEndian.AppendUint64(append(dst, 7), uint64(i*7919%benchItems))
-		})
-	}
+	k := benchAgeKeys()
 	for b.Loop() {
 		l.SetSort(ByNamespaceName, false)
 		l.ShownLen()
 		l.StartSortKeys(valKey)
-		l.SetSortKeys(&k, nil, false)
+		k.Sort() // the background read's
+		l.SetSortKeys(k, nil, false)
+		l.ShownLen()
+	}
+}
+
+// BenchmarkSortKeysWatched is the view of the explorer-at-scale list
+// sorted by AGE rebuilt after a watch batch of 64 puts, as each frame
+// of a watched, sorted list does.
+func BenchmarkSortKeysWatched(b *testing.B) {
+	l := benchList()
+	k := benchAgeKeys()
+	ageKey := func(kv etcdsrc.KeyValue, dst []byte) []byte {
+		return binary.BigEndian.AppendUint64(append(dst, 7), uint64(len(kv.Key)))
+	}
+	l.StartSortKeys(ageKey)
+	k.Sort()
+	l.SetSortKeys(k, nil, false)
+	l.ShownLen()
+	rev, i := int64(1), 0
+	value := make([]byte, 100)
+	for b.Loop() {
+		evs := make([]etcdsrc.Event, 64)
+		for j := range evs {
+			rev++
+			key := fmt.Sprintf("/registry/configmaps/ns%02d/cm-%05d", i%20, i*31%(benchItems/20))
+			evs[j] = etcdsrc.Event{Type: etcdsrc.EventPut, Revision: rev, KV: etcdsrc.KeyValue{Key: key, Value: value, ModRevision: rev, Version: 2}}
+			i++
+		}
+		l.ApplyEvents(evs, time.Unix(0, 0))
 		l.ShownLen()
 	}
 }
