@@ -122,6 +122,9 @@ func startWatchCmd(c *common, ctx context.Context, gen int, prefix string, rev i
 // waitForEvents waits for events in the pump and takes what waits, up to
 // watchBatch. It is re-armed after each message.
 func waitForEvents(gen int, p *eventPump) tea.Cmd {
+	if p == nil {
+		return nil // no follow running: nothing to wait for
+	}
 	return func() tea.Msg {
 		for {
 			evs, closed, ok := p.take()
@@ -376,6 +379,11 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 				return cmd // the batch re-listed already (a compaction)
 			}
 			return tea.Batch(cmd, m.retryWatchCmd())
+		}
+		if m.w.gen != msg.gen || m.w.pump == nil {
+			// The batch started the follow again (a re-list): the new
+			// follow's pump is waited on once it starts.
+			return cmd
 		}
 		return tea.Batch(cmd, waitForEvents(m.w.gen, m.w.pump))
 	case watchNowMsg:
