@@ -230,7 +230,7 @@ func (l *List) updateByKeys() {
 		l.otherKeys = append(l.otherKeys, k)
 	}
 
-	// The listing's rows in key order, runs of one key by row number.
+	// The listing's rows in key order.
 	fresh := l.shown[:0]
 	for _, rank := range l.keys.byKey {
 		if i := rowOf[rank]; i >= 0 {
@@ -238,15 +238,9 @@ func (l *List) updateByKeys() {
 		}
 	}
 	if l.listedOutOfOrder {
-		for start := 0; start < len(fresh); {
-			key := l.listedKey(fresh[start])
-			end := start + 1
-			for end < len(fresh) && bytes.Equal(l.listedKey(fresh[end]), key) {
-				end++
-			}
-			sortRun(fresh[start:end])
-			start = end
-		}
+		// Ranks follow key order unless the listing came out of order;
+		// rows are in key order, so a run sorts by row number.
+		eachRun(fresh, func(i, j int32) bool { return bytes.Equal(l.listedKey(i), l.listedKey(j)) }, slices.Sort[[]int32])
 	}
 	// The others merged in from the back, in place: each one's place
 	// among the listing's rows found by a binary search, the rows after
@@ -292,15 +286,6 @@ func (l *List) beforeListed(o int, i int32) bool {
 	return l.key(&l.rows[l.others[o]]) < l.key(&l.rows[i])
 }
 
-// sortRun orders a run of the listing's rows with one sort key by their
-// keys: rows are in key order, so by row number. Ranks follow key order
-// unless the listing came out of order.
-func sortRun(run []int32) {
-	if !slices.IsSorted(run) {
-		slices.Sort(run)
-	}
-}
-
 // compareAsc is compare without desc.
 func (l *List) compareAsc(i, j int32) int {
 	a, b := &l.rows[i], &l.rows[j]
@@ -311,12 +296,17 @@ func (l *List) compareAsc(i, j int32) int {
 // which keep their order: a descending sort with ties still ascending.
 func reverseRuns(s []int32, equal func(a, b int32) bool) {
 	slices.Reverse(s)
+	eachRun(s, equal, slices.Reverse[[]int32])
+}
+
+// eachRun calls f on each run of neighbours of s that are equal.
+func eachRun(s []int32, equal func(a, b int32) bool, f func(run []int32)) {
 	for start := 0; start < len(s); {
 		end := start + 1
 		for end < len(s) && equal(s[end-1], s[end]) {
 			end++
 		}
-		slices.Reverse(s[start:end])
+		f(s[start:end])
 		start = end
 	}
 }
