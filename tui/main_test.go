@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,13 @@ func (d *driver) run(cmd tea.Cmd) {
 		return
 	}
 	go func() {
+		// A panicking Cmd fails the test that made it, with its stack,
+		// instead of taking the whole test binary down.
+		defer func() {
+			if r := recover(); r != nil {
+				d.t.Errorf("a Cmd panicked: %v\n%s", r, debug.Stack())
+			}
+		}()
 		msg := cmd()
 		select {
 		case d.msgs <- msg:

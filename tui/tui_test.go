@@ -664,6 +664,39 @@ func TestWatchCompactionRelists(t *testing.T) {
 	d.until("watching again", func(m *Model) bool { return m.w.pump != nil && m.tree.tree.MinRev(m.w.prefix) > resp.Header.Revision })
 }
 
+// TestWatchCompactionInABatchThatGoesOn: a batch that reports a
+// compaction before its stream is seen closed re-lists and follows again,
+// and the new follow's events arrive; the batch does not wait on the pump
+// it let go of (that wait dereferenced nil once, under -race).
+func TestWatchCompactionInABatchThatGoesOn(t *testing.T) {
+	ctx := context.Background()
+	d := newDriver(t, Options{}, 120, 40)
+	d.start()
+	d.selectPath("/registry/configmaps/")
+	d.key("l")
+	cms := d.m.node("/registry/configmaps/")
+	d.until("configmaps counted", func(m *Model) bool { return counted(cms) })
+	d.key("w")
+	d.until("watch started", func(m *Model) bool { return m.w.pump != nil && !m.w.waiting })
+	gen := d.m.w.gen
+	// The compaction arrives in a batch of its own, the stream not yet
+	// seen closed: the order a busy follow can deliver them in.
+	d.send(watchEventsMsg{gen: gen, events: []etcdsrc.Event{{Type: etcdsrc.EventCompacted, Revision: d.m.st.rev}}})
+	if d.m.w.gen != gen+1 || !d.m.w.waiting {
+		t.Fatalf("after the compaction: generation %d (was %d), waiting %v; want a re-list", d.m.w.gen, gen, d.m.w.waiting)
+	}
+	d.until("watching again", func(m *Model) bool { return m.w.pump != nil && !m.w.waiting && counted(cms) })
+	k := "/registry/configmaps/tui-compact-batch/cm"
+	if _, err := client.Put(ctx, k, "x"); err != nil {
+		t.Fatal(err)
+	}
+	d.until("the new follow's put in the log", func(m *Model) bool { return logHas(m, etcdsrc.EventPut, k) })
+	if _, err := client.Delete(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	d.until("the new follow's delete in the log", func(m *Model) bool { return logHas(m, etcdsrc.EventDelete, k) })
+}
+
 func TestUnreachableShowsErrorAndKeepsRunning(t *testing.T) {
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{"127.0.0.1:1"}, DialTimeout: time.Second})
 	if err != nil {
