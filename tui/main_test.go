@@ -69,6 +69,16 @@ func runTests(m *testing.M) int {
 	return m.Run()
 }
 
+// deleteAfter deletes what the test wrote under prefix when it ends, so
+// that a second run (-count) finds the data as the seed left it.
+func deleteAfter(t testing.TB, prefix string) {
+	t.Cleanup(func() {
+		if _, err := client.Delete(context.Background(), prefix, clientv3.WithPrefix()); err != nil {
+			t.Errorf("delete %s: %v", prefix, err)
+		}
+	})
+}
+
 // driver runs a Model the way tea.Program does, on the test's goroutine:
 // Cmds run in goroutines, their messages come back through msgs and are
 // fed to Update one at a time.

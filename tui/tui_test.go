@@ -427,7 +427,8 @@ func TestHistoryDiff(t *testing.T) {
 	ctx := context.Background()
 	// A key of this run's own: -count runs again on the same etcd.
 	k := fmt.Sprintf("/registry/configmaps/tui-history/app-%d", time.Now().UnixNano())
-	base, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
+	deleteAfter(t, k)
+	base, err := src.Get(ctx, firstKey(t, "/registry/configmaps/auth/"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,11 +512,12 @@ func TestWatchFollowsPutsAndDeletes(t *testing.T) {
 		t.Errorf("the status line says neither the watch nor its rate: %q", header)
 	}
 
-	value, err := src.Get(ctx, firstKey(t, "/registry/configmaps/"), 0)
+	value, err := src.Get(ctx, firstKey(t, "/registry/configmaps/auth/"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	k := "/registry/configmaps/tui-watch/cm-1"
+	deleteAfter(t, k)
 	if _, err := client.Put(ctx, k, string(value.Value)); err != nil {
 		t.Fatal(err)
 	}
@@ -1306,6 +1308,7 @@ func TestCompactionWhileAHistoryIsOpen(t *testing.T) {
 func TestExplorerAtAPastRevision(t *testing.T) {
 	ctx := context.Background()
 	k := fmt.Sprintf("/registry/configmaps/tui-rev/r-%d", time.Now().UnixNano())
+	deleteAfter(t, "/registry/configmaps/tui-rev/")
 	first, err := client.Put(ctx, k, `{"apiVersion":"v1","kind":"ConfigMap","data":{"v":"old"}}`)
 	if err != nil {
 		t.Fatal(err)
@@ -1448,6 +1451,7 @@ func TestListSortByAgeFollowsTheWatchAndStops(t *testing.T) {
 	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
 	d.openList("cm")
 	ns := fmt.Sprintf("agesort-%d", time.Now().UnixNano())
+	deleteAfter(t, "/registry/configmaps/"+ns+"/")
 	create := func(name string, created time.Time) {
 		v := fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":%q,"namespace":%q,"creationTimestamp":%q}}`, name, ns, created.UTC().Format(time.RFC3339))
 		resp, err := client.Put(ctx, "/registry/configmaps/"+ns+"/"+name, v)

@@ -229,7 +229,8 @@ func TestQuorumLoss(t *testing.T) {
 	eps := c.Endpoints()
 	w := writer(t, c)
 	ctx := testCtx(t)
-	const p = "/quorum/"
+	// A prefix of this run's own: -count runs again on the same cluster.
+	p := fmt.Sprintf("/quorum-%d/", time.Now().UnixNano())
 	history := []want{put(t, w, p+"a", "1"), put(t, w, p+"b", "2"), put(t, w, p+"a", "3"), del(t, w, p+"b")}
 
 	linear := live(t, config(eps...))

@@ -29,6 +29,10 @@ type fixture struct {
 	cluster *embedded.Cluster
 	err     error
 	start   func(dir string) (*embedded.Cluster, error)
+	// fresh: each get starts a cluster of its own, stopped after the
+	// test; for a fault that stays (a full backend), which a second run
+	// (-count) must not find already there.
+	fresh bool
 }
 
 var (
@@ -66,9 +70,18 @@ func runTests(m *testing.M) int {
 	return m.Run()
 }
 
-// get starts f's cluster the first time and returns it.
+// get starts f's cluster the first time (each time when fresh) and
+// returns it.
 func (f *fixture) get(t testing.TB) *embedded.Cluster {
 	t.Helper()
+	if f.fresh {
+		c, err := f.start(dir)
+		if err != nil {
+			t.Fatalf("start the cluster: %v", err)
+		}
+		t.Cleanup(func() { c.Stop() })
+		return c
+	}
 	f.once.Do(func() {
 		f.cluster, f.err = f.start(dir)
 		if f.err == nil {
@@ -137,7 +150,7 @@ var (
 		ctx, cancel := startCtx()
 		defer cancel()
 		return embedded.Start(ctx, embedded.Options{QuotaBackendBytes: 2 << 20})
-	}}
+	}, fresh: true}
 )
 
 func startTLS(dir, name string, hosts []string, clientAuth bool) (*embedded.Cluster, error) {
