@@ -2,13 +2,17 @@ package etcdsrc
 
 import (
 	"errors"
+	"fmt"
 	"net"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/h2c"
 )
 
 func TestConfigFromEnv(t *testing.T) {
@@ -133,6 +137,62 @@ func TestNewLiveUnreachable(t *testing.T) {
 	}
 	if strings.Contains(msg, "\n") {
 		t.Errorf("error is not one line: %q", msg)
+	}
+}
+
+// TestNewLiveNotGRPC: an endpoint whose server answers HTTP/2 with a plain
+// HTTP status (a proxy or another service on the port) is said not to be
+// etcd, with the status, not as gRPC's raw error; a verb's read
+// through a client that did not check, and a member's status, say the same.
+func TestNewLiveNotGRPC(t *testing.T) {
+	for _, code := range []int{http.StatusNotFound, http.StatusServiceUnavailable} {
+		t.Run(http.StatusText(code), func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{Handler: h2c.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(code)
+			}), &http2.Server{})}
+			go srv.Serve(l)
+			t.Cleanup(func() { srv.Close() })
+			cfg := DefaultConfig()
+			cfg.Endpoints = []string{"http://" + l.Addr().String()}
+			cfg.DialTimeout = time.Second
+			_, err = NewLive(testCtx(t), cfg)
+			want := []string{fmt.Sprintf("HTTP %d", code), "not etcd", l.Addr().String(), "--endpoints"}
+			checkMsg := func(what string, err error) {
+				t.Helper()
+				if err == nil {
+					t.Fatalf("%s succeeded against a server that is not etcd", what)
+				}
+				for _, w := range want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("%s: error %q lacks %q", what, err, w)
+					}
+				}
+				if !errors.Is(err, ErrUnreachable) || strings.Contains(err.Error(), "\n") {
+					t.Errorf("%s: error %q is not one line of ErrUnreachable", what, err)
+				}
+			}
+			checkMsg("NewLive", err)
+			d, err := Dial(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			_, err = d.Get(testCtx(t), "/registry/pods/a", 0)
+			checkMsg("Get", err)
+			if code == http.StatusServiceUnavailable {
+				return // gRPC retries it: a member's status just times out
+			}
+			// The explorer's status line tells it from the member's status.
+			st, err := d.Status(testCtx(t))
+			if err != nil || len(st.Members) != 1 {
+				t.Fatalf("status: %+v, %v", st, err)
+			}
+			checkMsg("Status", st.Members[0].Err)
+		})
 	}
 }
 

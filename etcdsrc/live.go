@@ -426,10 +426,28 @@ func (l *Live) dialError(err error) error {
 	if status.Code(err) == codes.Canceled || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("connect to etcd at %s: %w", eps, context.Canceled)
 	}
+	if nerr := notGRPC(eps, err); nerr != nil {
+		return nerr
+	}
 	if !connFailure(err) {
 		return fmt.Errorf("connect to etcd at %s: %w", eps, normalize(err))
 	}
 	return unreachable("etcd at %s did not answer within %s (%s); %s, or raise --dial-timeout", eps, dialTimeout(l.cfg), lastConnError(err), endpointHint)
+}
+
+// notGRPC explains a call that an HTTP/2 server answered with a plain
+// HTTP status instead of gRPC (a reverse proxy, a web server, another
+// service's port: "404 (Not Found)"), or is nil for any other error.
+func notGRPC(eps string, err error) error {
+	const marker = "unexpected HTTP status code received from server: "
+	msg := status.Convert(err).Message()
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return nil
+	}
+	code, _, _ := strings.Cut(msg[i+len(marker):], ";")
+	return unreachable("etcd at %s: the server there answers HTTP %s, not gRPC: a proxy or another service answers on that port, not etcd; %s",
+		eps, strings.TrimSpace(code), endpointHint)
 }
 
 // lastConnError is what gRPC says of the last failed connection, without
@@ -506,6 +524,9 @@ func (l *Live) readError(ctx context.Context, verb, what string, err error) erro
 		return fmt.Errorf("%s %q: %w", verb, what, ErrAuthRequired)
 	case rpctypes.ErrInvalidAuthToken, rpctypes.ErrAuthOldRevision:
 		return fmt.Errorf("%s %q: etcd rejected the session's auth token; reconnect: %w", verb, what, err)
+	}
+	if nerr := notGRPC(strings.Join(l.cfg.Endpoints, ","), err); nerr != nil {
+		return fmt.Errorf("%s %q: %w", verb, what, nerr)
 	}
 	if unanswered(err) && ctx.Err() == nil && l.life.Err() == nil {
 		if why := l.whyUnanswered(ctx); why != nil {

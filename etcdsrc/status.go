@@ -221,6 +221,9 @@ func (l *Live) memberStatus(ctx context.Context, url string) (*clientv3.StatusRe
 					return nil, perr
 				}
 			}
+			if nerr := notGRPC(url, a.err); nerr != nil {
+				return nil, nerr
+			}
 			if connFailure(a.err) {
 				return nil, fmt.Errorf("etcd at %s did not answer within %s", url, l.memberTimeout())
 			}
