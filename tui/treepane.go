@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -573,7 +574,15 @@ func (t treePane) rowView(r keytree.Row, selected bool, s *Styles) string {
 	var parts []string
 	switch {
 	case n.Err != nil:
-		parts = append(parts, s.Error.Render("✗ "+n.Err.Error()))
+		// Cut to the room the name leaves, never dropped: the status line
+		// holds the error whole.
+		// The row is the level: `list "<its key>": ` says nothing more.
+		msg, q := n.Err.Error(), strconv.Quote(n.Key)+": "
+		if i := strings.Index(msg, q); i >= 0 && i <= len("count ") {
+			msg = msg[i+len(q):]
+		}
+		room := max(w-lipgloss.Width(left)-3, 1)
+		parts = append(parts, s.Error.Render(truncRight("✗ "+msg, room)))
 	case n.Leaf:
 	case n.Count >= 0:
 		parts = append(parts, s.Count.Render(formatCount(n.Count)))
