@@ -16,6 +16,7 @@ import (
 
 	"github.com/etcdscope/etcdscope/decode"
 	"github.com/etcdscope/etcdscope/etcdsrc"
+	"github.com/etcdscope/etcdscope/tui/keytree"
 )
 
 // Status polling: often enough that the revision and the connection state
@@ -125,13 +126,13 @@ func (m *Model) handleSource(msg tea.Msg) tea.Cmd {
 			return statusTickCmd(statusRetryEvery)
 		}
 		var cmds []tea.Cmd
-		if m.st.connErr != "" {
-			// Back after a failure: retry what failed.
+		st := msg.st
+		if m.st.connErr != "" || m.st.noLeader && !st.NoLeader {
+			// Back after a failure or a quorum loss: retry what failed.
 			m.st.connErr = ""
 			m.st.lastErr = ""
 			cmds = append(cmds, m.retryFailed())
 		}
-		st := msg.st
 		m.st.rev = max(m.st.rev, st.Revision)
 		m.st.endpoints, m.st.snapshot = st.Endpoints, st.Snapshot
 		m.st.state = describeStatus(st)
@@ -185,17 +186,28 @@ func (m *Model) pollStatus() tea.Cmd {
 	return statusCmd(m.c)
 }
 
-// retryFailed lists again the root level (and reads the CRDs) when they
-// failed while the source was unreachable.
+// retryFailed lists again what failed while no member answered or no
+// leader was there: the top levels and every open level whose listing or
+// count failed, the open kind list, and the CRDs.
 func (m *Model) retryFailed() tea.Cmd {
 	var cmds []tea.Cmd
-	for _, r := range m.tree.tree.Tops() {
-		if r.Err == nil {
-			continue
+	var walk func(nodes []*keytree.Node)
+	walk = func(nodes []*keytree.Node) {
+		for _, n := range nodes {
+			switch {
+			case n.Leaf:
+			case n.Err != nil && (n.Expanded || m.tree.tree.IsTop(n)):
+				// Listed again with what was open under it, as after a
+				// compaction.
+				cmds = append(cmds, m.tree.refresh(n.Key))
+			case n.Expanded:
+				walk(n.Children)
+			}
 		}
-		if req, ok := m.tree.tree.Expand(r); ok {
-			cmds = append(cmds, listChildrenCmd(m.c, req))
-		}
+	}
+	walk(m.tree.tree.Tops())
+	if m.list.prefix != "" && m.list.err != nil && !m.list.loading {
+		cmds = append(cmds, m.list.reload())
 	}
 	if !m.st.crdsOK {
 		cmds = append(cmds, loadCRDsCmd(m.c), loadNamespacesCmd(m.c))

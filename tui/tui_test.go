@@ -699,6 +699,25 @@ func TestWatchCompactionInABatchThatGoesOn(t *testing.T) {
 	d.until("the new follow's delete in the log", func(m *Model) bool { return logHas(m, etcdsrc.EventDelete, k) })
 }
 
+// TestTreeRowKeepsAnErrorThatDoesNotFit: a level whose listing failed
+// with an error longer than the pane still says so on its row, cut, next
+// to its name (a quorum loss's error is a long line), the cause first.
+func TestTreeRowKeepsAnErrorThatDoesNotFit(t *testing.T) {
+	d := newDriver(t, Options{}, 100, 30)
+	d.start()
+	long := errors.New(`list "/registry/configmaps/": no leader: 1 of 3 members answer (127.0.0.1:34191); --consistency s reads from one member (may be stale)`)
+	d.do(func(m *Model) { m.node("/registry/configmaps/").Err = long })
+	row := ""
+	for l := range strings.Lines(d.m.View()) {
+		if strings.Contains(l, "configmaps/") {
+			row = l
+		}
+	}
+	if !strings.Contains(row, "✗ no leader") || !strings.Contains(row, "…") {
+		t.Errorf("the row of a level that failed does not show its error, cut:\n%s", row)
+	}
+}
+
 func TestUnreachableShowsErrorAndKeepsRunning(t *testing.T) {
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{"127.0.0.1:1"}, DialTimeout: time.Second})
 	if err != nil {
@@ -963,6 +982,54 @@ func TestNoQuorumSaysSoAndConsistencySSwitches(t *testing.T) {
 	d.typeText("consistency x")
 	d.key("enter")
 	d.until("the error", func(m *Model) bool { return strings.Contains(m.st.lastErr, ":consistency takes s") })
+}
+
+// TestQuorumBackListsAgainWhatFailed: levels whose listing failed while
+// no leader was there are listed again, unasked, once the status says the
+// leader is back (the header alone turned green before).
+func TestQuorumBackListsAgainWhatFailed(t *testing.T) {
+	d := newDriver(t, Options{}, 160, 40)
+	d.ignore = func(msg tea.Msg) bool { _, st := msg.(statusMsg); return st }
+	d.start()
+	d.selectPath("/registry/configmaps/")
+	d.key("l")
+	cms := d.m.node("/registry/configmaps/")
+	d.until("configmaps listed", func(m *Model) bool { return cms.Loaded && !cms.Loading })
+	lost := etcdsrc.Status{Endpoints: []string{"a", "b", "c"}, NoLeader: true, Answering: 1, Members: []etcdsrc.Member{
+		{Name: "m0"}, {Name: "m1", Err: errors.New("refused")}, {Name: "m2", Err: errors.New("refused")}}}
+	d.send(statusMsg{st: lost})
+	back := lost
+	back.NoLeader, back.Answering = false, 3
+	back.Members = []etcdsrc.Member{{Name: "m0", Leader: true}, {Name: "m1"}, {Name: "m2"}}
+	noLeader := errors.New(`list "/registry/configmaps/": no leader: 1 of 3 members answer`)
+
+	// An open level failed: it alone is listed again.
+	d.do(func(m *Model) { m.node("/registry/configmaps/").Err = noLeader })
+	d.send(statusMsg{st: back})
+	if cms := d.m.node("/registry/configmaps/"); !cms.Loading || d.m.root().Loading {
+		t.Fatalf("leader back: the failed level is loading %v, the root %v; want the level alone", cms.Loading, d.m.root().Loading)
+	}
+	d.until("the level listed again", func(m *Model) bool {
+		cms := m.node("/registry/configmaps/")
+		return cms.Loaded && cms.Err == nil && counted(cms)
+	})
+
+	// The root failed too: it is listed again, and the level open under it.
+	d.send(statusMsg{st: lost})
+	d.do(func(m *Model) { m.node("/registry/configmaps/").Err, m.root().Err = noLeader, noLeader })
+	d.send(statusMsg{st: back})
+	if !d.m.root().Loading {
+		t.Fatal("leader back: the failed root is not listed again")
+	}
+	d.until("the root and the open level listed again", func(m *Model) bool {
+		cms := m.node("/registry/configmaps/")
+		return m.root().Err == nil && cms != nil && cms.Expanded && cms.Loaded && cms.Err == nil && counted(cms)
+	})
+	// A status that stays healthy lists nothing again.
+	d.send(statusMsg{st: back})
+	if d.m.root().Loading || d.m.node("/registry/configmaps/").Loading {
+		t.Error("a healthy status after a healthy one listed again")
+	}
 }
 
 func TestStatsViewAndItsDrillDown(t *testing.T) {
