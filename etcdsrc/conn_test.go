@@ -11,8 +11,6 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/h2c"
 )
 
 func TestConfigFromEnv(t *testing.T) {
@@ -151,9 +149,11 @@ func TestNewLiveNotGRPC(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := &http.Server{Handler: h2c.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			var h2c http.Protocols // HTTP/2 without TLS, as gRPC speaks it to http://
+			h2c.SetUnencryptedHTTP2(true)
+			srv := &http.Server{Protocols: &h2c, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.WriteHeader(code)
-			}), &http2.Server{})}
+			})}
 			go srv.Serve(l)
 			t.Cleanup(func() { srv.Close() })
 			cfg := DefaultConfig()
