@@ -109,6 +109,8 @@ func (p prober) probe(ctx context.Context, ep string) error {
 		return unreachable("cannot connect to etcd at %s: %v; %s", ep, err, endpointHint)
 	}
 	defer conn.Close()
+	// A probe cut short ends its reads at once rather than at the deadline.
+	defer context.AfterFunc(ctx, func() { conn.Close() })()
 	_ = conn.SetDeadline(deadline)
 	if usesTLS(ep, p.tls) {
 		return p.probeTLS(ctx, ep, host, conn, wait)

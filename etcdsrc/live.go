@@ -162,8 +162,14 @@ func (l *Live) waitCheck(ctx context.Context, checked chan error) error {
 	}
 	grace := time.NewTimer(probeGrace)
 	defer grace.Stop()
+	cancelled := ctx.Done()
 	for {
 		select {
+		case <-cancelled:
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return ctx.Err() // the caller gave up (ctrl-c): no diagnosis to wait for
+			}
+			cancelled = nil // the dial timeout: the check and the probe end with it
 		case err := <-checked:
 			if err == nil {
 				return nil

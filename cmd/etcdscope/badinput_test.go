@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/etcdscope/etcdscope/decode/fixture"
 )
@@ -92,5 +95,46 @@ func TestBadEncryptionConfigs(t *testing.T) {
 			r = etcdscope(t, "k8s:enc:aescbc:v1:key1:x", "decode", "--encryption-config", path)
 			r.failsWithOneLine(t, "encryption config")
 		})
+	}
+}
+
+// TestInterruptWhileConnecting: ctrl-c while the connection check waits
+// on an endpoint that accepts and never answers ends the command at once
+// (not when the dial timeout or the probe's diagnosis would), says
+// "interrupted" and exits 130, for a verb and for the explorer.
+func TestInterruptWhileConnecting(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		var held []net.Conn // accepted, never answered
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				for _, c := range held {
+					c.Close()
+				}
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	const dialTimeout = 30 * time.Second
+	for _, verb := range [][]string{{"ls", "/registry/"}, {}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(300*time.Millisecond, cancel)
+		start := time.Now()
+		args := append([]string{"--endpoints", "http://" + l.Addr().String(), "--dial-timeout", dialTimeout.String()}, verb...)
+		r := etcdscopeCtx(t, ctx, "", nil, args...)
+		took := time.Since(start)
+		cancel()
+		if r.code != 130 || strings.TrimSpace(r.stderr) != "etcdscope: interrupted" {
+			t.Errorf("%q interrupted while connecting: exit %d, stderr %q; want 130, \"etcdscope: interrupted\"", verb, r.code, r.stderr)
+		}
+		if took > dialTimeout/2 {
+			t.Errorf("%q: ended %v after start, as late as the dial timeout (%v) would", verb, took.Round(time.Millisecond), dialTimeout)
+		}
 	}
 }

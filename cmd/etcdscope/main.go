@@ -49,19 +49,27 @@ func executeApp(ctx context.Context, a *app, args []string) int {
 	if err == nil {
 		return 0
 	}
+	var exit *exitError
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) && !errors.As(err, &exit) {
+		// ctrl-c (or SIGTERM) while connecting or reading: said as such,
+		// with the shell's code for SIGINT.
+		err = &exitError{code: 130, err: errInterruptedCommand}
+	}
 	var quiet *quietError
 	if !errors.As(err, &quiet) {
 		fmt.Fprintf(errOut, "etcdscope: %v\n", err)
 	}
-	var exit *exitError
 	if errors.As(err, &exit) {
 		return exit.code
 	}
 	return 1
 }
 
+// errInterruptedCommand is what a command stopped by ctrl-c says.
+var errInterruptedCommand = errors.New("interrupted")
+
 // exitError fails a command with an exit code other than 1 (130 for a
-// stats scan interrupted by ctrl-c, as shells report SIGINT).
+// command interrupted by ctrl-c, as shells report SIGINT).
 type exitError struct {
 	code int
 	err  error
