@@ -223,7 +223,8 @@ func (p prober) clientCertError(ep, alert string) error {
 func (p prober) probePlain(ctx context.Context, ep, host string, conn net.Conn, deadline time.Time, wait time.Duration) error {
 	// Half the time for HTTP/2, half for trying TLS on a second connection.
 	half := time.Until(deadline) / 2
-	_ = conn.SetDeadline(time.Now().Add(half))
+	start := time.Now()
+	_ = conn.SetDeadline(start.Add(half))
 	err := http2Hello(conn)
 	if err == nil {
 		return nil
@@ -240,7 +241,10 @@ func (p prober) probePlain(ctx context.Context, ep, host string, conn net.Conn, 
 		}
 	}
 	if silent {
-		return unreachable("etcd at %s accepted the connection but did not answer within %s (not etcd, or etcd hung); %s, or raise --dial-timeout", ep, wait, endpointHint)
+		// Said as long as it was waited: the probe gives up before the
+		// dial timeout it was given.
+		waited := min(time.Since(start), wait).Round(10 * time.Millisecond)
+		return unreachable("etcd at %s accepted the connection but did not answer within %s (not etcd, or etcd hung); %s, or raise --dial-timeout", ep, waited, endpointHint)
 	}
 	return unreachable("etcd at %s does not speak gRPC (%v): is it etcd's client port? %s", ep, err, endpointHint)
 }
