@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"github.com/charmbracelet/x/term"
+	"github.com/creack/pty"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -103,30 +105,13 @@ func TestBadEncryptionConfigs(t *testing.T) {
 // (not when the dial timeout or the probe's diagnosis would), says
 // "interrupted" and exits 130, for a verb and for the explorer.
 func TestInterruptWhileConnecting(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		var held []net.Conn // accepted, never answered
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				for _, c := range held {
-					c.Close()
-				}
-				return
-			}
-			held = append(held, c)
-		}
-	}()
+	ep := silentEndpoint(t)
 	const dialTimeout = 30 * time.Second
 	for _, verb := range [][]string{{"ls", "/registry/"}, {}} {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(300*time.Millisecond, cancel)
 		start := time.Now()
-		args := append([]string{"--endpoints", "http://" + l.Addr().String(), "--dial-timeout", dialTimeout.String()}, verb...)
+		args := append([]string{"--endpoints", ep, "--dial-timeout", dialTimeout.String()}, verb...)
 		r := etcdscopeCtx(t, ctx, "", nil, args...)
 		took := time.Since(start)
 		cancel()
@@ -137,4 +122,80 @@ func TestInterruptWhileConnecting(t *testing.T) {
 			t.Errorf("%q: ended %v after start, as late as the dial timeout (%v) would", verb, took.Round(time.Millisecond), dialTimeout)
 		}
 	}
+}
+
+// TestQuitKeysWhileConnecting: q or ctrl-c typed on the explorer's terminal
+// while it still connects (to an endpoint that accepts and never answers)
+// ends it at once: q as q on the screen does (exit 0), ctrl-c as an
+// interrupt (exit 130); the terminal is given back as it was.
+func TestQuitKeysWhileConnecting(t *testing.T) {
+	ep := silentEndpoint(t)
+	const dialTimeout = 30 * time.Second
+	for _, tc := range []struct {
+		key    byte
+		code   int
+		stderr string
+	}{{'q', 0, ""}, {0x03, 130, "etcdscope: interrupted"}} {
+		ptmx, tty, err := pty.Open()
+		if err != nil {
+			t.Skipf("no pseudo-terminal here: %v", err)
+		}
+		// The explorer closes the terminal it is given: look at it through
+		// a second opening.
+		look, err := os.Open(tty.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, err := term.GetState(look.Fd())
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.AfterFunc(300*time.Millisecond, func() { ptmx.Write([]byte{tc.key}) })
+		var stdout, stderr syncBuffer
+		a := &app{in: strings.NewReader(""), out: &stdout, errOut: &stderr, getenv: func(string) string { return "" },
+			tty: func() *os.File { return tty }}
+		start := time.Now()
+		code := executeApp(context.Background(), a, []string{"--endpoints", ep, "--dial-timeout", dialTimeout.String()})
+		took := time.Since(start)
+		if code != tc.code || strings.TrimSpace(stderr.String()) != tc.stderr {
+			t.Errorf("key %q while connecting: exit %d, stderr %q; want %d, %q", tc.key, code, stderr.String(), tc.code, tc.stderr)
+		}
+		if took > dialTimeout/2 {
+			t.Errorf("key %q: ended %v after start, as late as the dial timeout would", tc.key, took.Round(time.Millisecond))
+		}
+		if after, err := term.GetState(look.Fd()); err != nil || *after != *before {
+			t.Errorf("key %q: the terminal is not as it was (%v)", tc.key, err)
+		}
+		look.Close()
+		ptmx.Close()
+	}
+}
+
+// silentEndpoint is an endpoint that accepts connections and never answers.
+func silentEndpoint(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	return "http://" + l.Addr().String()
 }

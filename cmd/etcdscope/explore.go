@@ -21,7 +21,20 @@ import (
 func (a *app) runTUI(cmd *cobra.Command) error {
 	a.progress = progressLine(a.errOut, "indexing snapshot", "revisions")
 	a.lenient = true
-	return a.withSession(cmd, func(ctx context.Context, s *session) error {
+	open := a.tty
+	if open == nil {
+		open = openTTY
+	}
+	tty := open()
+	if tty != nil {
+		defer tty.Close()
+	}
+	ctx, stopKeys := quitKeys(cmd.Context(), tty)
+	cmd.SetContext(ctx)
+	err := a.withSession(cmd, func(ctx context.Context, s *session) error {
+		if stopKeys() != 0 {
+			return context.Canceled // pressed as the session opened
+		}
 		fmt.Fprint(a.errOut, "\r\033[K")
 		a.settleRoots(ctx, s)
 		debug, closeDebug, err := openDebugLog(a.src.debugLog)
@@ -34,6 +47,13 @@ func (a *app) runTUI(cmd *cobra.Command) error {
 			Title: explorerTitle(s), Debug: debug,
 		})
 	})
+	switch stopKeys() {
+	case keyQuit:
+		return nil // q before the screen opened: as q on it
+	case keyCtrlC:
+		return &exitError{code: 130, err: errInterruptedCommand}
+	}
+	return err
 }
 
 // explorerTitle names the source in the header, with where the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -32,6 +33,9 @@ type app struct {
 	// rev is --rev of the explorer and of every read verb but watch (whose
 	// --rev is where it starts): read as of this revision, 0 now.
 	rev int64
+	// tty opens the terminal the explorer reads q and ctrl-c from before
+	// its screen opens (nil: openTTY; tests give a pseudo-terminal).
+	tty func() *os.File
 }
 
 // addRevFlag gives cmd the --rev that reads as of a revision.
