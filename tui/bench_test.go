@@ -80,10 +80,7 @@ func BenchmarkSetLargeContent(b *testing.B) {
 func BenchmarkWatchBatch(b *testing.B) {
 	d := newDriver(b, Options{}, 160, 45)
 	d.start()
-	d.selectPath("/registry/pods/")
-	d.key("l")
-	pods := d.m.node("/registry/pods/")
-	d.until("pods", func(m *Model) bool { return counted(pods) })
+	pods := d.openLevel("/registry/pods/")
 	for _, ns := range pods.Children {
 		d.selectKey(ns.Key)
 		d.key("l")

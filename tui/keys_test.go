@@ -144,8 +144,7 @@ func TestHelpListsExactlyTheKeysThatWork(t *testing.T) {
 		}},
 		{"watching, event log focused", func(t *testing.T, d *driver) {
 			d.selectPath("/registry/configmaps/")
-			d.key("w")
-			d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
+			d.watch()
 			for i := range 3 {
 				if _, err := client.Put(ctx, fmt.Sprintf("/registry/configmaps/tui-keys/e-%d", i), string(base.Value)); err != nil {
 					t.Fatal(err)

@@ -297,6 +297,24 @@ func (d *driver) selectPath(k string) {
 	}
 }
 
+// openLevel selects the directory k in the tree, opens it, and waits until
+// it is listed and counted.
+func (d *driver) openLevel(k string) *keytree.Node {
+	d.t.Helper()
+	d.selectPath(k)
+	d.key("l")
+	n := d.m.node(k)
+	d.until(k+" listed and counted", func(m *Model) bool { return counted(n) })
+	return n
+}
+
+// watch presses w and waits until the follow's events are taken in.
+func (d *driver) watch() {
+	d.t.Helper()
+	d.key("w")
+	d.until("the watch", func(m *Model) bool { return m.w.pump != nil && !m.w.waiting })
+}
+
 // openList opens a kind list with ":" and waits for it.
 func (d *driver) openList(command string) {
 	d.t.Helper()

@@ -101,8 +101,7 @@ func TestExplorerAsAReadOnlyUser(t *testing.T) {
 	d.key("esc", "esc", "esc") // history, focus, list: back to the tree
 
 	d.selectPath("/registry/configmaps/")
-	d.key("w")
-	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
+	d.watch()
 	k := "/registry/configmaps/default/ro-watch"
 	for i := 0; !logHas(d.m, etcdsrc.EventPut, k); i++ {
 		if i == 50 {

@@ -497,10 +497,10 @@ func TestWatchFollowsPutsAndDeletes(t *testing.T) {
 	ctx := context.Background()
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
-	d.selectPath("/registry/configmaps/")
-	d.key("l")
-	cms := d.m.node("/registry/configmaps/")
-	d.until("configmaps counted", func(m *Model) bool { return counted(cms) && cms.Count > 0 })
+	cms := d.openLevel("/registry/configmaps/")
+	if cms.Count == 0 {
+		t.Fatal("no configmaps seeded")
+	}
 	before := cms.Count
 	rootBefore := d.m.root().Count
 	d.key("w")
@@ -633,12 +633,8 @@ func TestWatchCompactionRelists(t *testing.T) {
 	ctx := context.Background()
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
-	d.selectPath("/registry/configmaps/")
-	d.key("l")
-	cms := d.m.node("/registry/configmaps/")
-	d.until("configmaps counted", func(m *Model) bool { return counted(cms) })
-	d.key("w")
-	d.until("watch started", func(m *Model) bool { return m.w.pump != nil })
+	cms := d.openLevel("/registry/configmaps/")
+	d.watch()
 	// Stop reading, write, compact past the watch's start: etcd cancels it.
 	startRev := d.m.tree.tree.MinRev(d.m.w.prefix) + 1
 	k := "/registry/configmaps/tui-compact/cm"
@@ -674,12 +670,8 @@ func TestWatchCompactionInABatchThatGoesOn(t *testing.T) {
 	ctx := context.Background()
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
-	d.selectPath("/registry/configmaps/")
-	d.key("l")
-	cms := d.m.node("/registry/configmaps/")
-	d.until("configmaps counted", func(m *Model) bool { return counted(cms) })
-	d.key("w")
-	d.until("watch started", func(m *Model) bool { return m.w.pump != nil && !m.w.waiting })
+	cms := d.openLevel("/registry/configmaps/")
+	d.watch()
 	gen := d.m.w.gen
 	// The compaction arrives in a batch of its own, the stream not yet
 	// seen closed: the order a busy follow can deliver them in.
@@ -926,8 +918,7 @@ func TestKindListFollowsTheWatch(t *testing.T) {
 	value := aConfigMap(t)
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
-	d.key("w") // the whole root, from the tree
-	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
+	d.watch() // the whole root, from the tree
 	d.openList("cm")
 	before := d.m.list.list.Len()
 	k := fmt.Sprintf("/registry/configmaps/tui-list/cm-%d", time.Now().UnixNano())
@@ -991,10 +982,7 @@ func TestQuorumBackListsAgainWhatFailed(t *testing.T) {
 	d := newDriver(t, Options{}, 160, 40)
 	d.ignore = func(msg tea.Msg) bool { _, st := msg.(statusMsg); return st }
 	d.start()
-	d.selectPath("/registry/configmaps/")
-	d.key("l")
-	cms := d.m.node("/registry/configmaps/")
-	d.until("configmaps listed", func(m *Model) bool { return cms.Loaded && !cms.Loading })
+	d.openLevel("/registry/configmaps/")
 	lost := etcdsrc.Status{Endpoints: []string{"a", "b", "c"}, NoLeader: true, Answering: 1, Members: []etcdsrc.Member{
 		{Name: "m0"}, {Name: "m1", Err: errors.New("refused")}, {Name: "m2", Err: errors.New("refused")}}}
 	d.send(statusMsg{st: lost})
@@ -1298,13 +1286,9 @@ func TestWatchCountsFollowABurst(t *testing.T) {
 	value := aConfigMap(t)
 	d := newDriver(t, Options{}, 120, 40)
 	d.start()
-	d.selectPath("/registry/configmaps/")
-	d.key("l")
-	cms := d.m.node("/registry/configmaps/")
-	d.until("configmaps counted", func(m *Model) bool { return counted(cms) })
+	d.openLevel("/registry/configmaps/")
 	d.selectKey("/registry/")
-	d.key("w")
-	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
+	d.watch()
 	d.openList("cm")
 
 	prefix := fmt.Sprintf("/registry/configmaps/burst-%d/", time.Now().UnixNano())
@@ -1397,10 +1381,7 @@ func TestExplorerAtAPastRevision(t *testing.T) {
 		t.Errorf("the object is not as of the revision:\n%s", d.m.obj.r.plain)
 	}
 	d.key("esc") // back to the tree
-	d.selectPath("/registry/configmaps/tui-rev/")
-	d.key("l")
-	lvl := d.m.node("/registry/configmaps/tui-rev/")
-	d.until("the level", func(m *Model) bool { return lvl.Loaded && counted(lvl) })
+	lvl := d.openLevel("/registry/configmaps/tui-rev/")
 	if len(lvl.Children) != 1 {
 		t.Errorf("the level as of the revision has %d keys, want 1 (the later one is not there yet)", len(lvl.Children))
 	}
@@ -1514,8 +1495,7 @@ func TestListSortByAgeFollowsTheWatchAndStops(t *testing.T) {
 	d := newDriver(t, Options{}, 160, 40)
 	d.start()
 	d.selectKey("/registry/")
-	d.key("w")
-	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
+	d.watch()
 	d.openList("cm")
 	ns := fmt.Sprintf("agesort-%d", time.Now().UnixNano())
 	deleteAfter(t, "/registry/configmaps/"+ns+"/")
@@ -1580,8 +1560,7 @@ func TestWatchCatchesAnOpenListUp(t *testing.T) {
 	if _, err := client.Put(ctx, earlier, string(value.Value)); err != nil {
 		t.Fatal(err)
 	}
-	d.key("w")
-	d.until("the watch", func(m *Model) bool { return m.w.pump != nil })
+	d.watch()
 	if d.m.w.live == 0 || d.m.list.loading {
 		t.Fatalf("w listed again (live %d, loading %v): want it to catch the list up", d.m.w.live, d.m.list.loading)
 	}

@@ -46,10 +46,7 @@ func TestViewGolden(t *testing.T) {
 	}{
 		{"tree", func(t *testing.T, d *driver) {}},
 		{"object", func(t *testing.T, d *driver) {
-			d.selectPath(goldenRoot + "/deployments/")
-			d.key("l")
-			dep := d.m.node(goldenRoot + "/deployments/")
-			d.until("namespaces", func(m *Model) bool { return counted(dep) })
+			d.openLevel(goldenRoot + "/deployments/")
 			ns := d.m.node(goldenRoot + "/deployments/kube-system/")
 			if ns == nil {
 				t.Fatal("no kube-system deployments")
