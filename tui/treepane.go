@@ -574,13 +574,14 @@ func (t treePane) rowView(r keytree.Row, selected bool, s *Styles) string {
 	var parts []string
 	switch {
 	case n.Err != nil:
+		// The row is the level: the source's `list "<key>": ` or
+		// `count "<key>": ` says nothing more on it.
+		msg := n.Err.Error()
+		for _, verb := range []string{"list ", "count "} {
+			msg = strings.TrimPrefix(msg, verb+strconv.Quote(n.Key)+": ")
+		}
 		// Cut to the room the name leaves, never dropped: the status line
 		// holds the error whole.
-		// The row is the level: `list "<its key>": ` says nothing more.
-		msg, q := n.Err.Error(), strconv.Quote(n.Key)+": "
-		if i := strings.Index(msg, q); i >= 0 && i <= len("count ") {
-			msg = msg[i+len(q):]
-		}
 		room := max(w-lipgloss.Width(left)-3, 1)
 		parts = append(parts, s.Error.Render(truncRight("✗ "+msg, room)))
 	case n.Leaf:

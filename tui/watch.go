@@ -380,11 +380,8 @@ func (m *Model) handleWatch(msg tea.Msg) tea.Cmd {
 			}
 			return tea.Batch(cmd, m.retryWatchCmd())
 		}
-		if m.w.gen != msg.gen || m.w.pump == nil {
-			// The batch started the follow again (a re-list): the new
-			// follow's pump is waited on once it starts.
-			return cmd
-		}
+		// A batch that re-listed (a compaction) let the pump go: the new
+		// follow's is waited on once it starts.
 		return tea.Batch(cmd, waitForEvents(m.w.gen, m.w.pump))
 	case watchNowMsg:
 		return m.watchNow(msg)
